@@ -1,0 +1,111 @@
+//! One shape for every failed AWS call, so checks reason about status, code and message instead
+//! of each operation's error enum.
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use std::fmt;
+
+/// How a call failed, as far as the caller can act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The service answered with an error status.
+    Service,
+    /// No answer in time.
+    Timeout,
+    /// The request never got an answer: DNS, connection refused, TLS.
+    Network,
+    /// Anything else (request construction, credentials, unparseable response).
+    Other,
+}
+
+/// A failed AWS call, reduced to what checks need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiFailure {
+    pub kind: FailureKind,
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    /// `x-amz-bucket-region`, which S3 sends even on 301 and 403 answers.
+    pub bucket_region: Option<String>,
+}
+
+impl ApiFailure {
+    pub fn from_sdk<E>(err: &SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let mut failure = ApiFailure {
+            kind: FailureKind::Other,
+            status: None,
+            code: None,
+            message: None,
+            bucket_region: None,
+        };
+        if let Some(raw) = err.raw_response() {
+            failure.status = Some(raw.status().as_u16());
+            failure.bucket_region = raw.headers().get("x-amz-bucket-region").map(str::to_owned);
+        }
+        match err {
+            SdkError::ServiceError(service) => {
+                failure.kind = FailureKind::Service;
+                let inner = service.err();
+                failure.code = inner.code().map(str::to_owned);
+                failure.message = inner.message().map(str::to_owned);
+            }
+            SdkError::TimeoutError(_) => failure.kind = FailureKind::Timeout,
+            SdkError::DispatchFailure(dispatch) => {
+                failure.kind = if dispatch.is_timeout() {
+                    FailureKind::Timeout
+                } else {
+                    FailureKind::Network
+                };
+                failure.message = Some(DisplayErrorContext(err).to_string());
+            }
+            _ => failure.message = Some(DisplayErrorContext(err).to_string()),
+        }
+        failure
+    }
+
+    pub fn code_is(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+
+    /// 403, whatever the body says: some 403s (HEAD requests above all) have no body and no code.
+    pub fn is_access_denied(&self) -> bool {
+        self.status == Some(403) || self.code_is("AccessDenied")
+    }
+
+    /// The endpoint does not implement this API (typical of S3-compatible stores).
+    pub fn is_not_implemented(&self) -> bool {
+        self.status == Some(501)
+            || self.code_is("NotImplemented")
+            || self.code_is("MethodNotAllowed")
+    }
+}
+
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            FailureKind::Timeout => return f.write_str("no answer in time"),
+            FailureKind::Network | FailureKind::Other => {
+                return f.write_str(self.message.as_deref().unwrap_or("request failed"))
+            }
+            FailureKind::Service => {}
+        }
+        let parts: Vec<String> = [
+            self.status.map(|s| s.to_string()),
+            self.code.clone(),
+            self.message.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if parts.is_empty() {
+            f.write_str("service error without details")
+        } else {
+            f.write_str(&parts.join(" "))
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! `store-params`: the `/s3/store` parameters are well-formed before anything is sent.
+
+use crate::check::{Category, Check, CheckInfo};
+use crate::path_template::{self, Piece};
+use crate::target::{is_region_code, suggest_region};
+use crate::{Context, Outcome, Target};
+use async_trait::async_trait;
+
+pub struct StoreParams;
+
+static INFO: CheckInfo = CheckInfo {
+    id: "store-params",
+    title: "Store parameters are well-formed",
+    category: Category::Parameters,
+    online: false,
+    requires: &[],
+    docs: DOCS,
+};
+
+const DOCS: &str = r#"## What it checks
+The parameters of the store step, as given with `--acl`, `--bucket-region`, `--url-prefix` and
+`--path`:
+- `acl` is one of `public`, `public-read`, `private`, `bucket-default`, and which `x-amz-acl`
+  header it makes the upload send (`public-read`, `private`, or none);
+- `bucket_region`, when given, has the shape of an AWS region code (`eu-west-1`,
+  `us-gov-west-1`), with a suggestion for common slips (`EU`, `eu-west1`, an endpoint host name);
+- `url_prefix`, when given, is an absolute `http://` or `https://` URL ending in `/`, without a
+  query string or fragment;
+- `path` is not empty, does not end in `/`, closes every `${`, and (warnings) does not start
+  with `/`, contain `//`, or lack variables altogether.
+
+## Why it matters
+The service builds each request and each result URL from these values verbatim. A region code
+with a typo sends every request to an endpoint that does not exist. A `url_prefix` without the
+trailing slash is glued to the path (`https://cdn.example.comf2/...`). A path ending in `/`
+stores files under a key that looks like a folder; an unclosed `${` stores the literal text; a
+path without variables makes every file overwrite the previous one; a leading `/` creates a
+top-level folder with an empty name and URLs with `//`.
+
+## How to fix
+- `bucket_region`: use the region code shown in the S3 console next to the bucket (for example
+  `eu-west-1`), or leave it out and let the service look it up.
+- `url_prefix`: write it as an absolute URL ending in `/`, such as `https://cdn.example.com/`.
+- `path`: keep the default `${unique_prefix}/${file.url_name}`, or build on it, such as
+  `exports/${unique_prefix}/${file.url_name}`.
+
+## References
+- Transloadit `/s3/store` parameters: https://transloadit.com/docs/robots/s3-store/
+- Assembly variables: https://transloadit.com/docs/topics/assembly-instructions/#assembly-variables
+- AWS regions: https://docs.aws.amazon.com/general/latest/gr/s3.html
+"#;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Severity {
+    Error,
+    Warning,
+}
+
+struct Finding {
+    severity: Severity,
+    message: String,
+    fix: String,
+}
+
+fn error(message: impl Into<String>, fix: impl Into<String>) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        message: message.into(),
+        fix: fix.into(),
+    }
+}
+
+fn warning(message: impl Into<String>, fix: impl Into<String>) -> Finding {
+    Finding {
+        severity: Severity::Warning,
+        message: message.into(),
+        fix: fix.into(),
+    }
+}
+
+fn check_region(region: &str) -> Option<Finding> {
+    if is_region_code(region) {
+        return None;
+    }
+    let fix = match suggest_region(region) {
+        Some(suggestion) => format!("Set `bucket_region: {suggestion}`."),
+        None => "Set `bucket_region` to the region code shown next to the bucket in the S3 console (such as `eu-west-1`), or leave it out.".to_owned(),
+    };
+    Some(error(
+        format!("`bucket_region: {region}` is not an AWS region code"),
+        fix,
+    ))
+}
+
+/// Problems with a `url_prefix`, worst first.
+pub fn url_prefix_problems(prefix: &str) -> Vec<String> {
+    let parsed = match url::Url::parse(prefix) {
+        Ok(url) => url,
+        Err(err) => {
+            return vec![format!(
+                "`url_prefix: {prefix}` is not an absolute URL ({err})"
+            )]
+        }
+    };
+    let mut problems = Vec::new();
+    if !matches!(parsed.scheme(), "http" | "https") {
+        problems.push(format!(
+            "`url_prefix` uses `{}:`; only http and https URLs can be opened by users",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        problems.push("`url_prefix` has no host".to_owned());
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        problems.push(
+            "`url_prefix` has a query string or fragment, so the file path would land inside it"
+                .to_owned(),
+        );
+    }
+    if !prefix.ends_with('/') {
+        problems.push(
+            "`url_prefix` does not end in `/`, so the path is glued to its last segment".to_owned(),
+        );
+    }
+    problems
+}
+
+fn check_url_prefix(prefix: &str) -> Vec<Finding> {
+    let suggestion =
+        if prefix.contains("://") && !prefix.ends_with('/') && !prefix.contains(['?', '#']) {
+            format!("Set `url_prefix: {prefix}/`.")
+        } else {
+            "Set `url_prefix` to an absolute URL ending in `/`, such as `https://cdn.example.com/`."
+                .to_owned()
+        };
+    url_prefix_problems(prefix)
+        .into_iter()
+        .map(|problem| error(problem, suggestion.clone()))
+        .collect()
+}
+
+fn check_path(path: &str) -> Vec<Finding> {
+    const DEFAULT_FIX: &str = "Use the default `path: ${unique_prefix}/${file.url_name}`, optionally after a folder such as `exports/`.";
+    if path.trim().is_empty() {
+        return vec![error("`path` is empty", DEFAULT_FIX)];
+    }
+    let mut findings = Vec::new();
+    match path_template::parse(path) {
+        Err(err) => findings.push(error(
+            format!("`path` is malformed: {err}"),
+            "Close every `${` with `}`, e.g. `${file.url_name}`.",
+        )),
+        Ok(pieces) => {
+            if !pieces.iter().any(|p| matches!(p, Piece::Variable(_))) {
+                findings.push(warning(
+                    "`path` has no variables: every file is stored under the same key and overwrites the one before",
+                    format!("Add a unique part, such as `path: {}/${{unique_prefix}}/${{file.url_name}}`.", path.trim_end_matches('/')),
+                ));
+            }
+        }
+    }
+    if path.ends_with('/') {
+        findings.push(error(
+            "`path` ends in `/`, so files are stored under a key without a file name",
+            format!("End it with the file name: `path: {path}${{file.url_name}}`."),
+        ));
+    }
+    if path.starts_with('/') {
+        findings.push(warning(
+            "`path` starts with `/`: keys get an empty top-level folder and URLs contain `//`",
+            format!(
+                "Drop the leading slash: `path: {}`.",
+                path.trim_start_matches('/')
+            ),
+        ));
+    }
+    if path.trim_start_matches('/').contains("//") {
+        findings.push(warning(
+            "`path` contains `//`, an empty folder name",
+            "Remove the doubled slash.",
+        ));
+    }
+    findings
+}
+
+fn findings(target: &Target) -> Vec<Finding> {
+    let mut all = Vec::new();
+    all.extend(target.bucket_region.as_deref().and_then(check_region));
+    all.extend(
+        target
+            .url_prefix
+            .as_deref()
+            .map(check_url_prefix)
+            .unwrap_or_default(),
+    );
+    all.extend(check_path(&target.path));
+    all
+}
+
+#[async_trait]
+impl Check for StoreParams {
+    fn info(&self) -> &'static CheckInfo {
+        &INFO
+    }
+
+    async fn run(&self, ctx: &Context) -> Outcome {
+        let target = &ctx.target;
+        let found = findings(target);
+        let acl_header = target
+            .acl
+            .canned_header()
+            .map_or("none".to_owned(), |h| format!("x-amz-acl: {h}"));
+        let evidence = [
+            ("acl", serde_json::json!(target.acl.as_str())),
+            ("acl_header", serde_json::json!(acl_header)),
+            ("bucket_region", serde_json::json!(target.bucket_region)),
+            ("path", serde_json::json!(target.path)),
+            ("key_prefix", serde_json::json!(target.key_prefix())),
+            ("url_prefix", serde_json::json!(target.url_prefix)),
+        ];
+        let outcome = if found.is_empty() {
+            Outcome::pass(format!(
+                "store parameters are well-formed (acl `{}` sends {acl_header}; key prefix `{}`)",
+                target.acl,
+                target.key_prefix()
+            ))
+        } else {
+            let summary = found
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let fix = found
+                .iter()
+                .map(|f| f.fix.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if found.iter().any(|f| f.severity == Severity::Error) {
+                Outcome::fail(summary, fix)
+            } else {
+                Outcome::warn(summary, fix)
+            }
+        };
+        evidence
+            .into_iter()
+            .fold(outcome, |o, (k, v)| o.with_evidence(k, v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Acl, Status};
+
+    async fn run(configure: impl FnOnce(&mut Target)) -> Outcome {
+        let mut target = Target::new("my-bucket");
+        configure(&mut target);
+        StoreParams.run(&Context::offline(target)).await
+    }
+
+    #[tokio::test]
+    async fn defaults_pass() {
+        let outcome = run(|_| {}).await;
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(outcome.summary.contains("x-amz-acl: public-read"));
+        let outcome = run(|t| t.acl = Acl::BucketDefault).await;
+        assert!(
+            outcome.summary.contains("sends none"),
+            "{}",
+            outcome.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_region_fails_with_a_suggestion() {
+        let outcome = run(|t| t.bucket_region = Some("eu-west1".into())).await;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.remediation.as_deref(),
+            Some("Set `bucket_region: eu-west-1`.")
+        );
+    }
+
+    #[tokio::test]
+    async fn url_prefix_rules() {
+        let outcome = run(|t| t.url_prefix = Some("https://cdn.example.com".into())).await;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(outcome.summary.contains("does not end in `/`"));
+        assert_eq!(
+            outcome.remediation.as_deref(),
+            Some("Set `url_prefix: https://cdn.example.com/`.")
+        );
+        let outcome = run(|t| t.url_prefix = Some("https://cdn.example.com/?x=1".into())).await;
+        assert!(
+            outcome.summary.contains("query string"),
+            "{}",
+            outcome.summary
+        );
+        let outcome = run(|t| t.url_prefix = Some("https://cdn.example.com/files/".into())).await;
+        assert_eq!(outcome.status, Status::Pass);
+    }
+
+    #[tokio::test]
+    async fn path_rules() {
+        for (path, status, needle) in [
+            ("", Status::Fail, "empty"),
+            ("exports/", Status::Fail, "ends in `/`"),
+            ("exports/${file.url_name", Status::Fail, "never closed"),
+            ("/exports/${file.url_name}", Status::Warn, "starts with `/`"),
+            ("exports//${file.url_name}", Status::Warn, "`//`"),
+            ("exports/logo.png", Status::Warn, "no variables"),
+            (
+                "exports/${unique_prefix}/${file.url_name}",
+                Status::Pass,
+                "key prefix `exports/`",
+            ),
+        ] {
+            let outcome = run(|t| t.path = path.into()).await;
+            assert_eq!(outcome.status, status, "{path}: {outcome:?}");
+            assert!(
+                outcome.summary.contains(needle),
+                "{path}: {}",
+                outcome.summary
+            );
+            assert!(outcome.status == Status::Pass || outcome.remediation.is_some());
+        }
+    }
+}

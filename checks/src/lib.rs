@@ -1,0 +1,23 @@
+//! The checks behind `bucket-preflight`.
+//!
+//! This crate knows S3 and nothing about terminals: every check implements [`Check`], reads the
+//! store parameters and shared facts from a [`Context`], and returns an [`Outcome`]. Checks never
+//! print; the application decides how results are rendered.
+//!
+//! Adding a check means one new file under `checks/` and one line in [`registry::ALL`].
+
+pub mod api_error;
+pub mod check;
+pub mod checks;
+pub mod context;
+pub mod outcome;
+pub mod path_template;
+pub mod registry;
+pub mod session;
+pub mod target;
+
+pub use check::{Category, Check, CheckInfo};
+pub use context::Context;
+pub use outcome::{Evidence, Outcome, Status};
+pub use session::{Session, SessionOptions};
+pub use target::{Acl, Target};

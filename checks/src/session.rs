@@ -1,0 +1,284 @@
+//! The AWS side of a run: region, credentials and clients, shared by every target checked.
+//!
+//! Credentials are resolved once, up front of the first call that needs them, and handed to the
+//! clients as fixed values; otherwise every concurrent call walks the credential chain again.
+//! The chain's instance-metadata leg gets short timeouts so that a laptop without credentials
+//! gets its answer in well under a second instead of waiting for a metadata service that is
+//! not there.
+
+use crate::api_error::ApiFailure;
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::environment::EnvironmentVariableRegionProvider;
+use aws_config::meta::region::{ProvideRegion, RegionProviderChain};
+use aws_config::profile::ProfileFileRegionProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::Credentials;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+/// The region used for calls that are not tied to a bucket (STS) when none is configured.
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+/// How long the metadata-service leg of the credential chain may take per request.
+const METADATA_TIMEOUT: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// An S3-compatible endpoint (also used for STS, whose keys belong to that service).
+    pub endpoint_url: Option<String>,
+    /// Path-style addressing (`endpoint/bucket/key`), which most S3-compatible stores need.
+    pub path_style: bool,
+    /// Upper bound on resolving credentials (SSO and `credential_process` can be slow).
+    pub credentials_timeout: Option<Duration>,
+}
+
+/// Credentials as far as reports may know them: never the secret, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialsSummary {
+    /// The key id, shortened: enough to recognise it, not enough to reuse it.
+    pub access_key_hint: String,
+    /// A session token came with the key: the credentials expire.
+    pub temporary: bool,
+    pub expires: Option<String>,
+}
+
+/// Why credentials could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialsProblem {
+    #[error("no AWS credentials found ({0})")]
+    NotFound(String),
+    #[error("credentials could not be loaded: {0}")]
+    Invalid(String),
+    #[error("resolving credentials took longer than {0:?}")]
+    TimedOut(Duration),
+}
+
+/// Who the credentials belong to, from STS GetCallerIdentity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub arn: String,
+    pub account: String,
+    pub user_id: String,
+}
+
+pub struct Session {
+    options: SessionOptions,
+    region: Region,
+    region_source: &'static str,
+    chain: DefaultCredentialsChain,
+    credentials: OnceCell<Result<Credentials, CredentialsProblem>>,
+    sdk_config: OnceCell<SdkConfig>,
+    identity: OnceCell<Result<Identity, ApiFailure>>,
+    s3_clients: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+}
+
+impl std::fmt::Debug for Session {
+    // Hand-written so that no debug dump can ever reach the credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("region", &self.region)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Prepares a session. Makes no network call: the region comes from the flag, the
+    /// environment or the profile file, and credentials are resolved on first use.
+    pub async fn new(options: SessionOptions) -> Self {
+        let (region, region_source) = resolve_region(&options).await;
+        let imds = aws_config::imds::Client::builder()
+            .connect_timeout(METADATA_TIMEOUT)
+            .read_timeout(METADATA_TIMEOUT)
+            .operation_timeout(METADATA_TIMEOUT * 2)
+            .max_attempts(1)
+            .build();
+        let mut chain = DefaultCredentialsChain::builder()
+            .region(region.clone())
+            .imds_client(imds);
+        if let Some(profile) = &options.profile {
+            chain = chain.profile_name(profile);
+        }
+        let chain = chain.build().await;
+        Session {
+            options,
+            region,
+            region_source,
+            chain,
+            credentials: OnceCell::new(),
+            sdk_config: OnceCell::new(),
+            identity: OnceCell::new(),
+            s3_clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn options(&self) -> &SessionOptions {
+        &self.options
+    }
+
+    /// The region for calls not tied to a bucket, and where it came from.
+    pub fn region(&self) -> (&str, &'static str) {
+        (self.region.as_ref(), self.region_source)
+    }
+
+    async fn resolved_credentials(&self) -> &Result<Credentials, CredentialsProblem> {
+        self.credentials
+            .get_or_init(|| async {
+                let limit = self
+                    .options
+                    .credentials_timeout
+                    .unwrap_or(Duration::from_secs(10));
+                match tokio::time::timeout(limit, self.chain.provide_credentials()).await {
+                    Err(_) => Err(CredentialsProblem::TimedOut(limit)),
+                    Ok(Ok(credentials)) => Ok(credentials),
+                    Ok(Err(err)) => Err(classify_credentials_error(&err)),
+                }
+            })
+            .await
+    }
+
+    /// Resolves credentials through the standard chain, once.
+    pub async fn credentials(&self) -> Result<CredentialsSummary, CredentialsProblem> {
+        self.resolved_credentials()
+            .await
+            .as_ref()
+            .map(summarise)
+            .map_err(Clone::clone)
+    }
+
+    /// Strings that must never reach output: the secret key and session token in use.
+    pub fn secrets(&self) -> Vec<String> {
+        match self.credentials.get() {
+            Some(Ok(credentials)) => std::iter::once(credentials.secret_access_key())
+                .chain(credentials.session_token())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    async fn sdk_config(&self) -> Result<&SdkConfig, CredentialsProblem> {
+        let credentials = self
+            .resolved_credentials()
+            .await
+            .as_ref()
+            .map_err(Clone::clone)?;
+        Ok(self
+            .sdk_config
+            .get_or_init(|| async {
+                let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                    .region(self.region.clone())
+                    .credentials_provider(credentials.clone());
+                if let Some(profile) = &self.options.profile {
+                    loader = loader.profile_name(profile);
+                }
+                if let Some(endpoint) = &self.options.endpoint_url {
+                    loader = loader.endpoint_url(endpoint);
+                }
+                loader.load().await
+            })
+            .await)
+    }
+
+    /// STS GetCallerIdentity, once.
+    pub async fn identity(&self) -> Result<Identity, IdentityProblem> {
+        let config = self
+            .sdk_config()
+            .await
+            .map_err(IdentityProblem::Credentials)?;
+        self.identity
+            .get_or_init(|| async {
+                let sts = aws_sdk_sts::Client::new(config);
+                match sts.get_caller_identity().send().await {
+                    Ok(out) => Ok(Identity {
+                        arn: out.arn().unwrap_or_default().to_owned(),
+                        account: out.account().unwrap_or_default().to_owned(),
+                        user_id: out.user_id().unwrap_or_default().to_owned(),
+                    }),
+                    Err(err) => Err(ApiFailure::from_sdk(&err)),
+                }
+            })
+            .await
+            .clone()
+            .map_err(IdentityProblem::Api)
+    }
+
+    /// An S3 client for `region` (the session's region when `None`), built once per region.
+    pub async fn s3(&self, region: Option<&str>) -> Result<aws_sdk_s3::Client, CredentialsProblem> {
+        let config = self.sdk_config().await?;
+        let region = region.unwrap_or(self.region.as_ref()).to_owned();
+        let mut clients = self.s3_clients.lock().unwrap_or_else(|e| e.into_inner());
+        let client = clients.entry(region.clone()).or_insert_with(|| {
+            let conf = aws_sdk_s3::config::Builder::from(config)
+                .region(Region::new(region))
+                .force_path_style(self.options.path_style)
+                .build();
+            aws_sdk_s3::Client::from_conf(conf)
+        });
+        Ok(client.clone())
+    }
+}
+
+/// Why the caller's identity is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityProblem {
+    Credentials(CredentialsProblem),
+    Api(ApiFailure),
+}
+
+async fn resolve_region(options: &SessionOptions) -> (Region, &'static str) {
+    if let Some(region) = &options.region {
+        return (Region::new(region.clone()), "--region");
+    }
+    if let Some(region) = EnvironmentVariableRegionProvider::new().region().await {
+        return (region, "environment");
+    }
+    let mut profile = ProfileFileRegionProvider::builder();
+    if let Some(name) = &options.profile {
+        profile = profile.profile_name(name);
+    }
+    // Deliberately no instance-metadata lookup: it costs seconds where there is no metadata
+    // service, and S3 calls go to the bucket's own region anyway.
+    let chain = RegionProviderChain::first_try(profile.build());
+    match chain.region().await {
+        Some(region) => (region, "profile"),
+        None => (Region::from_static(FALLBACK_REGION), "default"),
+    }
+}
+
+fn summarise(credentials: &Credentials) -> CredentialsSummary {
+    let key = credentials.access_key_id();
+    let access_key_hint = if key.len() > 8 {
+        format!("{}…{}", &key[..4], &key[key.len() - 4..])
+    } else {
+        "…".to_owned()
+    };
+    CredentialsSummary {
+        access_key_hint,
+        // ASIA… keys are STS-issued even when the token is missing from the configuration.
+        temporary: credentials.session_token().is_some() || key.starts_with("ASIA"),
+        expires: credentials.expiry().map(|t| {
+            aws_smithy_types::DateTime::from(t)
+                .fmt(aws_smithy_types::date_time::Format::DateTime)
+                .unwrap_or_default()
+        }),
+    }
+}
+
+fn classify_credentials_error(
+    err: &aws_credential_types::provider::error::CredentialsError,
+) -> CredentialsProblem {
+    use aws_credential_types::provider::error::CredentialsError;
+    let text = aws_smithy_types::error::display::DisplayErrorContext(err).to_string();
+    match err {
+        CredentialsError::CredentialsNotLoaded(_) => CredentialsProblem::NotFound(text),
+        CredentialsError::ProviderTimedOut(_) => CredentialsProblem::NotFound(text),
+        _ => CredentialsProblem::Invalid(text),
+    }
+}
