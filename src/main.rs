@@ -1,1 +1,229 @@
-fn main() {}
+//! bucket-preflight: is this S3 bucket ready to receive exported files?
+
+mod cli;
+mod report;
+mod runner;
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::Parser;
+use cli::{CheckArgs, Cli, ColourChoice, Command, ListFormat, ReportFormat};
+use preflight::{registry, Context, Session, SessionOptions, Target};
+use report::{Report, TableStyle};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Exit code for bad input and usage errors, as clap uses it.
+const USAGE_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    // A check that panics is reported as that check's `error`; the default hook would also
+    // print a backtrace hint in the middle of the report.
+    std::panic::set_hook(Box::new(|info| {
+        if std::thread::current().name() == Some("main") {
+            eprintln!("bucket-preflight: internal error: {info}. Please report this.");
+        }
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
+    match cli.command {
+        Command::List { format } => list(format),
+        Command::Explain { check_id } => explain(&check_id),
+        Command::Check(args) => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(err) => {
+                    eprintln!("error: cannot start the async runtime: {err}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            runtime.block_on(check(args))
+        }
+    }
+}
+
+/// One line for the common mistakes (what was wrong, where, what is accepted); clap's own
+/// message for the rest (missing arguments, unknown flags, help and version).
+fn usage_error(err: clap::Error) -> ExitCode {
+    let value = |kind| match err.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        _ => None,
+    };
+    let line = match err.kind() {
+        ErrorKind::InvalidValue => value(ContextKind::InvalidArg)
+            .zip(value(ContextKind::InvalidValue))
+            .map(|(arg, bad)| {
+                let arg = arg.split_whitespace().next().unwrap_or_default().to_owned();
+                let mut line = format!("error: invalid value '{bad}' for {arg}");
+                if let Some(valid) = value(ContextKind::ValidValue) {
+                    line += &format!(": expected one of {valid}");
+                }
+                if let Some(suggested) = value(ContextKind::SuggestedValue) {
+                    line += &format!(" (did you mean '{suggested}'?)");
+                }
+                line
+            }),
+        ErrorKind::ValueValidation => value(ContextKind::InvalidArg)
+            .zip(value(ContextKind::InvalidValue))
+            .map(|(arg, bad)| {
+                let arg = arg.split_whitespace().next().unwrap_or_default().to_owned();
+                let why = std::error::Error::source(&err)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                format!("error: invalid value '{bad}' for {arg}: {why}")
+            }),
+        _ => None,
+    };
+    match line {
+        Some(line) => {
+            eprintln!("{line}");
+            ExitCode::from(USAGE_ERROR)
+        }
+        None => {
+            let _ = err.print();
+            ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(USAGE_ERROR))
+        }
+    }
+}
+
+fn print_stdout(text: &str) {
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn list(format: ListFormat) -> ExitCode {
+    match format {
+        ListFormat::Json => {
+            let infos: Vec<_> = registry::ALL.iter().map(|c| c.info()).collect();
+            print_stdout(
+                &(serde_json::to_string_pretty(&infos).expect("catalog serialises") + "\n"),
+            );
+        }
+        ListFormat::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+            table.set_header(["Check", "Title", "Category", "Needs", "Requires"]);
+            for check in registry::ALL {
+                let info = check.info();
+                let needs = if info.online { "online" } else { "offline" };
+                table.add_row([
+                    info.id,
+                    info.title,
+                    info.category.as_str(),
+                    needs,
+                    &info.requires.join(", "),
+                ]);
+            }
+            print_stdout(&format!(
+                "{table}\nRun `bucket-preflight explain <CHECK-ID>` for a check's documentation.\n"
+            ));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn explain(id: &str) -> ExitCode {
+    let Some(check) = registry::find(id) else {
+        eprintln!(
+            "error: unknown check '{id}': expected one of {}",
+            registry::ids().join(", ")
+        );
+        return ExitCode::from(USAGE_ERROR);
+    };
+    let info = check.info();
+    let needs = if info.online {
+        "online (needs credentials and network)"
+    } else {
+        "offline"
+    };
+    let mut text = format!(
+        "# {} — {}\n\nCategory: {} · {needs}",
+        info.id, info.title, info.category
+    );
+    if !info.requires.is_empty() {
+        text += &format!(" · requires: {}", info.requires.join(", "));
+    }
+    text += &format!("\n\n{}", info.docs);
+    print_stdout(&text);
+    ExitCode::SUCCESS
+}
+
+async fn check(args: CheckArgs) -> ExitCode {
+    let selection = runner::Selection {
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+        offline: args.offline,
+    };
+    let plan = match runner::Plan::new(&selection) {
+        Ok(plan) => plan,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(USAGE_ERROR);
+        }
+    };
+    let endpoint = args.endpoint_url.clone().or_else(|| {
+        std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+    });
+    let target = Target {
+        bucket: args.bucket.clone(),
+        acl: args.acl,
+        bucket_region: args.bucket_region.clone(),
+        path: args.path.clone(),
+        url_prefix: args.url_prefix.clone(),
+        endpoint: endpoint.clone(),
+    };
+    let session = if plan.needs_network() {
+        let options = SessionOptions {
+            profile: args.profile.clone(),
+            region: args.region.clone(),
+            endpoint_url: endpoint,
+            path_style: args.path_style,
+            ..SessionOptions::default()
+        };
+        Some(Arc::new(Session::new(options).await))
+    } else {
+        None
+    };
+    let ctx = match &session {
+        Some(session) => Context::online(target.clone(), session.clone()),
+        None => Context::offline(target.clone()),
+    };
+    let limits = runner::Limits {
+        per_check: Duration::from_secs(args.check_timeout),
+        whole_run: Duration::from_secs(args.timeout),
+    };
+    let results = runner::run(&plan, Arc::new(ctx), limits).await;
+    let mut report = Report::new(target, results);
+    if let Some(session) = &session {
+        report.redact(&session.secrets());
+    }
+    let rendered = match args.format {
+        ReportFormat::Json => report.to_json(),
+        ReportFormat::Markdown => report.to_markdown(),
+        ReportFormat::Table => {
+            let terminal = std::io::stdout().is_terminal();
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let colour = !no_color
+                && (args.color == ColourChoice::Always
+                    || (args.color == ColourChoice::Auto && terminal));
+            let width = if terminal { None } else { Some(120) };
+            report.to_table(&TableStyle {
+                colour,
+                width,
+                verbose: args.verbose,
+                strict: args.strict,
+            })
+        }
+    };
+    print_stdout(&rendered);
+    ExitCode::from(report.verdict(args.strict) as u8)
+}

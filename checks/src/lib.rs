@@ -13,11 +13,13 @@ pub mod context;
 pub mod outcome;
 pub mod path_template;
 pub mod registry;
+#[cfg(test)]
+pub(crate) mod replay;
 pub mod session;
 pub mod target;
 
 pub use check::{Category, Check, CheckInfo};
 pub use context::Context;
-pub use outcome::{Evidence, Outcome, Status};
+pub use outcome::{Evidence, Findings, Outcome, Status};
 pub use session::{Session, SessionOptions};
 pub use target::{Acl, Target};

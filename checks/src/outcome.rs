@@ -113,3 +113,65 @@ impl Outcome {
         self
     }
 }
+
+/// Several problems found by one check, folded into one outcome: the worst severity wins,
+/// summaries are joined with `; `, and each distinct fix is said once.
+#[derive(Debug, Default)]
+pub struct Findings {
+    fails: Vec<(String, String)>,
+    warns: Vec<(String, String)>,
+}
+
+impl Findings {
+    pub fn fail(&mut self, summary: impl Into<String>, fix: impl Into<String>) {
+        self.fails.push((summary.into(), fix.into()));
+    }
+
+    pub fn warn(&mut self, summary: impl Into<String>, fix: impl Into<String>) {
+        self.warns.push((summary.into(), fix.into()));
+    }
+
+    /// The outcome: `pass` with `pass_summary` when nothing was found.
+    pub fn into_outcome(self, pass_summary: impl Into<String>) -> Outcome {
+        let failed = !self.fails.is_empty();
+        let all: Vec<(String, String)> = self.fails.into_iter().chain(self.warns).collect();
+        if all.is_empty() {
+            return Outcome::pass(pass_summary);
+        }
+        let summary = all
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut fixes: Vec<&str> = Vec::new();
+        for (_, fix) in &all {
+            if !fixes.contains(&fix.as_str()) {
+                fixes.push(fix);
+            }
+        }
+        let fix = fixes.join(" ");
+        if failed {
+            Outcome::fail(summary, fix)
+        } else {
+            Outcome::warn(summary, fix)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_fold_worst_first_and_say_each_fix_once() {
+        assert_eq!(Findings::default().into_outcome("ok").status, Status::Pass);
+        let mut found = Findings::default();
+        found.warn("w", "fix a");
+        found.fail("f", "fix a");
+        found.warn("w2", "fix b");
+        let outcome = found.into_outcome("ok");
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.summary, "f; w; w2");
+        assert_eq!(outcome.remediation.as_deref(), Some("fix a fix b"));
+    }
+}

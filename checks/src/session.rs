@@ -12,8 +12,9 @@ use aws_config::environment::EnvironmentVariableRegionProvider;
 use aws_config::meta::region::{ProvideRegion, RegionProviderChain};
 use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -35,6 +36,10 @@ pub struct SessionOptions {
     pub path_style: bool,
     /// Upper bound on resolving credentials (SSO and `credential_process` can be slow).
     pub credentials_timeout: Option<Duration>,
+    /// Credentials to use instead of the standard chain (library users, tests).
+    pub credentials_provider: Option<SharedCredentialsProvider>,
+    /// The HTTP client under every AWS call (tests replay recorded AWS responses through it).
+    pub http_client: Option<SharedHttpClient>,
 }
 
 /// Credentials as far as reports may know them: never the secret, never the token.
@@ -70,7 +75,7 @@ pub struct Session {
     options: SessionOptions,
     region: Region,
     region_source: &'static str,
-    chain: DefaultCredentialsChain,
+    provider: SharedCredentialsProvider,
     credentials: OnceCell<Result<Credentials, CredentialsProblem>>,
     sdk_config: OnceCell<SdkConfig>,
     identity: OnceCell<Result<Identity, ApiFailure>>,
@@ -98,18 +103,23 @@ impl Session {
             .operation_timeout(METADATA_TIMEOUT * 2)
             .max_attempts(1)
             .build();
-        let mut chain = DefaultCredentialsChain::builder()
-            .region(region.clone())
-            .imds_client(imds);
-        if let Some(profile) = &options.profile {
-            chain = chain.profile_name(profile);
-        }
-        let chain = chain.build().await;
+        let provider = match &options.credentials_provider {
+            Some(provider) => provider.clone(),
+            None => {
+                let mut chain = DefaultCredentialsChain::builder()
+                    .region(region.clone())
+                    .imds_client(imds);
+                if let Some(profile) = &options.profile {
+                    chain = chain.profile_name(profile);
+                }
+                SharedCredentialsProvider::new(chain.build().await)
+            }
+        };
         Session {
             options,
             region,
             region_source,
-            chain,
+            provider,
             credentials: OnceCell::new(),
             sdk_config: OnceCell::new(),
             identity: OnceCell::new(),
@@ -133,7 +143,7 @@ impl Session {
                     .options
                     .credentials_timeout
                     .unwrap_or(Duration::from_secs(10));
-                match tokio::time::timeout(limit, self.chain.provide_credentials()).await {
+                match tokio::time::timeout(limit, self.provider.provide_credentials()).await {
                     Err(_) => Err(CredentialsProblem::TimedOut(limit)),
                     Ok(Ok(credentials)) => Ok(credentials),
                     Ok(Err(err)) => Err(classify_credentials_error(&err)),
@@ -151,10 +161,12 @@ impl Session {
             .map_err(Clone::clone)
     }
 
-    /// Strings that must never reach output: the secret key and session token in use.
+    /// Strings that must never reach output: the secret key and session token in use, and the
+    /// full access key id (reports show it shortened; STS echoes it as the user id).
     pub fn secrets(&self) -> Vec<String> {
         match self.credentials.get() {
-            Some(Ok(credentials)) => std::iter::once(credentials.secret_access_key())
+            Some(Ok(credentials)) => [credentials.secret_access_key(), credentials.access_key_id()]
+                .into_iter()
                 .chain(credentials.session_token())
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
@@ -180,6 +192,9 @@ impl Session {
                 }
                 if let Some(endpoint) = &self.options.endpoint_url {
                     loader = loader.endpoint_url(endpoint);
+                }
+                if let Some(http_client) = &self.options.http_client {
+                    loader = loader.http_client(http_client.clone());
                 }
                 loader.load().await
             })

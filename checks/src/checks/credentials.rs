@@ -110,6 +110,13 @@ impl Check for CredentialsCheck {
                     return with_key(outcome);
                 }
                 let custom_endpoint = session.options().endpoint_url.is_some();
+                if !custom_endpoint && failure.status == Some(403) {
+                    // GetCallerIdentity needs no permission: AWS refusing it refuses the keys.
+                    return with_key(Outcome::fail(
+                        format!("AWS rejected the credentials ({failure})"),
+                        "Create a new access key for the IAM user the export service uses, and check it is active (IAM → Users → Security credentials).",
+                    ));
+                }
                 if custom_endpoint && failure.kind == FailureKind::Service {
                     // S3-compatible stores rarely implement STS: the keys may still be good.
                     return with_key(Outcome::warn(
@@ -140,5 +147,112 @@ impl Check for CredentialsCheck {
             .with_evidence("principal_arn", identity.arn.as_str())
             .with_evidence("account", identity.account.as_str())
             .with_evidence("user_id", identity.user_id.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::{Replay, ACCESS_KEY, SECRET_KEY};
+    use crate::{SessionOptions, Status, Target};
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    use aws_credential_types::Credentials;
+    use std::sync::Arc;
+
+    fn sts_error(status: u16, code: &str, message: &str) -> Replay {
+        let body = format!(
+            r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error>
+    <Type>Sender</Type>
+    <Code>{code}</Code>
+    <Message>{message}</Message>
+  </Error>
+  <RequestId>4a7f8b3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b</RequestId>
+</ErrorResponse>"#
+        );
+        Replay::new().on(
+            "POST",
+            "Action=GetCallerIdentity",
+            status,
+            &[("content-type", "text/xml")],
+            &body,
+        )
+    }
+
+    async fn run(replay: Replay, options: SessionOptions) -> Outcome {
+        let (session, _) = replay.session(options).await;
+        let ctx = Context::online(Target::new("my-bucket"), Arc::new(session));
+        CredentialsCheck.run(&ctx).await
+    }
+
+    #[tokio::test]
+    async fn valid_long_lived_keys_pass_with_the_principal() {
+        let outcome = run(Replay::new().identity(), SessionOptions::default()).await;
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert_eq!(
+            outcome.evidence["principal_arn"],
+            "arn:aws:iam::111122223333:user/exporter"
+        );
+        assert_eq!(outcome.evidence["account"], "111122223333");
+        assert_eq!(outcome.evidence["access_key_id"], "AKID…MPLE");
+        let everything = format!("{outcome:?}");
+        assert!(!everything.contains(SECRET_KEY) && !everything.contains(ACCESS_KEY));
+    }
+
+    #[tokio::test]
+    async fn rejected_keys_fail_with_the_code_and_a_fix() {
+        for (status, code, message, needle) in [
+            (403, "InvalidClientTokenId", "The security token included in the request is invalid.", "create a new access key"),
+            (403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", "Copy the secret access key again"),
+            (400, "ExpiredToken", "The security token included in the request is expired", "aws sso login"),
+        ] {
+            let outcome = run(sts_error(status, code, message), SessionOptions::default()).await;
+            assert_eq!(outcome.status, Status::Fail, "{code}: {outcome:?}");
+            assert!(outcome.summary.contains(code), "{code}: {}", outcome.summary);
+            assert!(outcome.remediation.as_deref().unwrap().contains(needle), "{code}: {:?}", outcome.remediation);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_bare_403_from_aws_is_a_rejection_but_not_from_another_store() {
+        let bare = || Replay::new().on("POST", "Action=GetCallerIdentity", 403, &[], "");
+        assert_eq!(
+            run(bare(), SessionOptions::default()).await.status,
+            Status::Fail
+        );
+        let other_store = SessionOptions {
+            endpoint_url: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        };
+        let outcome = run(bare(), other_store).await;
+        assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+        assert!(outcome.summary.contains("cannot confirm"));
+    }
+
+    #[tokio::test]
+    async fn session_credentials_warn_that_they_expire() {
+        let temporary = Credentials::new(
+            "ASIAEXAMPLEKEY1234",
+            SECRET_KEY,
+            Some("session-token-value".into()),
+            None,
+            "test",
+        );
+        let options = SessionOptions {
+            credentials_provider: Some(SharedCredentialsProvider::new(temporary)),
+            ..Default::default()
+        };
+        let outcome = run(Replay::new().identity(), options).await;
+        assert_eq!(outcome.status, Status::Warn);
+        assert!(outcome.summary.contains("temporary credentials"));
+        assert!(outcome.remediation.unwrap().contains("IAM user"));
+    }
+
+    #[tokio::test]
+    async fn offline_contexts_skip() {
+        let outcome = CredentialsCheck
+            .run(&Context::offline(Target::new("my-bucket")))
+            .await;
+        assert_eq!(outcome.status, Status::Skip);
     }
 }

@@ -5,7 +5,7 @@ use crate::checks::bucket_name;
 use crate::checks::store_params::url_prefix_problems;
 use crate::path_template::{self, SAMPLE_FILE_NAME};
 use crate::target::path_style_url_prefix;
-use crate::{Context, Outcome, Target};
+use crate::{Context, Findings, Outcome, Target};
 use async_trait::async_trait;
 
 pub struct ResultUrl;
@@ -104,8 +104,7 @@ impl Check for ResultUrl {
         let prefix = target.effective_url_prefix();
         let url = format!("{prefix}{key}");
         let recommended = recommended_url_prefix(target);
-        let mut fails: Vec<(String, String)> = Vec::new();
-        let mut warns: Vec<(String, String)> = Vec::new();
+        let mut found = Findings::default();
 
         let parsed = url::Url::parse(&prefix).ok();
         let scheme = parsed
@@ -124,12 +123,12 @@ impl Check for ResultUrl {
                 .as_deref()
                 .unwrap_or_default()
                 .trim_end_matches('/');
-            warns.push((
+            found.warn(
                 format!("the default result URL points at AWS, but the bucket is on {endpoint}"),
                 format!("Set `url_prefix` to the URL your store serves the bucket under, e.g. `url_prefix: {endpoint}/{}/`.", target.bucket),
-            ));
+            );
         } else if virtual_hosted && !bucket_name::violations(&target.bucket).is_empty() {
-            fails.push((
+            found.fail(
                 format!(
                     "`{host}` cannot reach bucket `{}`: its name is not a valid DNS label",
                     target.bucket
@@ -138,12 +137,12 @@ impl Check for ResultUrl {
                     "Set `url_prefix: {}` (path-style).",
                     path_style_url_prefix(&target.bucket, target.bucket_region.as_deref())
                 ),
-            ));
+            );
         } else if virtual_hosted && scheme == "https" && target.bucket.contains('.') {
-            warns.push((
+            found.warn(
                 format!("`https://{host}/` will fail certificate validation: the bucket name contains periods"),
                 format!("Set `url_prefix: {recommended}` (path-style)."),
-            ));
+            );
         }
         if scheme == "http" {
             let fix = if target.url_prefix.is_none() && target.endpoint.is_none() {
@@ -159,40 +158,20 @@ impl Check for ResultUrl {
             } else {
                 "`url_prefix` uses"
             };
-            warns.push((
+            found.warn(
                 format!("{whose} plain http://, which browsers block on HTTPS pages"),
                 fix,
-            ));
+            );
         }
         let unsafe_chars: String = key.chars().filter(|&c| !is_url_safe(c)).collect();
         if !unsafe_chars.is_empty() {
-            warns.push((
+            found.warn(
                 format!("stored keys contain characters that need percent-encoding in URLs (`{SAMPLE_FILE_NAME}` gives `{key}`)"),
                 "Build `path` from `${file.url_name}` instead of `${file.name}` or `${file.basename}`.".to_owned(),
-            ));
+            );
         }
 
-        let outcome = if !fails.is_empty() || !warns.is_empty() {
-            let summary = fails
-                .iter()
-                .chain(&warns)
-                .map(|(s, _)| s.as_str())
-                .collect::<Vec<_>>()
-                .join("; ");
-            let fix = fails
-                .iter()
-                .chain(&warns)
-                .map(|(_, f)| f.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            if fails.is_empty() {
-                Outcome::warn(summary, fix)
-            } else {
-                Outcome::fail(summary, fix)
-            }
-        } else {
-            Outcome::pass(format!("stored files will be served at {url}"))
-        };
+        let outcome = found.into_outcome(format!("stored files will be served at {url}"));
         outcome
             .with_detail(format!(
                 "Preview for a file named `{SAMPLE_FILE_NAME}`: {url}"

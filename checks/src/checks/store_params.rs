@@ -3,7 +3,7 @@
 use crate::check::{Category, Check, CheckInfo};
 use crate::path_template::{self, Piece};
 use crate::target::{is_region_code, suggest_region};
-use crate::{Context, Outcome, Target};
+use crate::{Context, Findings, Outcome};
 use async_trait::async_trait;
 
 pub struct StoreParams;
@@ -50,46 +50,18 @@ top-level folder with an empty name and URLs with `//`.
 - AWS regions: https://docs.aws.amazon.com/general/latest/gr/s3.html
 "#;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Severity {
-    Error,
-    Warning,
-}
-
-struct Finding {
-    severity: Severity,
-    message: String,
-    fix: String,
-}
-
-fn error(message: impl Into<String>, fix: impl Into<String>) -> Finding {
-    Finding {
-        severity: Severity::Error,
-        message: message.into(),
-        fix: fix.into(),
-    }
-}
-
-fn warning(message: impl Into<String>, fix: impl Into<String>) -> Finding {
-    Finding {
-        severity: Severity::Warning,
-        message: message.into(),
-        fix: fix.into(),
-    }
-}
-
-fn check_region(region: &str) -> Option<Finding> {
+fn check_region(region: &str, found: &mut Findings) {
     if is_region_code(region) {
-        return None;
+        return;
     }
     let fix = match suggest_region(region) {
         Some(suggestion) => format!("Set `bucket_region: {suggestion}`."),
         None => "Set `bucket_region` to the region code shown next to the bucket in the S3 console (such as `eu-west-1`), or leave it out.".to_owned(),
     };
-    Some(error(
+    found.fail(
         format!("`bucket_region: {region}` is not an AWS region code"),
         fix,
-    ))
+    );
 }
 
 /// Problems with a `url_prefix`, worst first.
@@ -126,7 +98,7 @@ pub fn url_prefix_problems(prefix: &str) -> Vec<String> {
     problems
 }
 
-fn check_url_prefix(prefix: &str) -> Vec<Finding> {
+fn check_url_prefix(prefix: &str, found: &mut Findings) {
     let suggestion =
         if prefix.contains("://") && !prefix.ends_with('/') && !prefix.contains(['?', '#']) {
             format!("Set `url_prefix: {prefix}/`.")
@@ -134,68 +106,51 @@ fn check_url_prefix(prefix: &str) -> Vec<Finding> {
             "Set `url_prefix` to an absolute URL ending in `/`, such as `https://cdn.example.com/`."
                 .to_owned()
         };
-    url_prefix_problems(prefix)
-        .into_iter()
-        .map(|problem| error(problem, suggestion.clone()))
-        .collect()
+    for problem in url_prefix_problems(prefix) {
+        found.fail(problem, suggestion.clone());
+    }
 }
 
-fn check_path(path: &str) -> Vec<Finding> {
+fn check_path(path: &str, found: &mut Findings) {
     const DEFAULT_FIX: &str = "Use the default `path: ${unique_prefix}/${file.url_name}`, optionally after a folder such as `exports/`.";
     if path.trim().is_empty() {
-        return vec![error("`path` is empty", DEFAULT_FIX)];
+        return found.fail("`path` is empty", DEFAULT_FIX);
     }
-    let mut findings = Vec::new();
     match path_template::parse(path) {
-        Err(err) => findings.push(error(
+        Err(err) => found.fail(
             format!("`path` is malformed: {err}"),
             "Close every `${` with `}`, e.g. `${file.url_name}`.",
-        )),
-        Ok(pieces) => {
-            if !pieces.iter().any(|p| matches!(p, Piece::Variable(_))) {
-                findings.push(warning(
-                    "`path` has no variables: every file is stored under the same key and overwrites the one before",
-                    format!("Add a unique part, such as `path: {}/${{unique_prefix}}/${{file.url_name}}`.", path.trim_end_matches('/')),
-                ));
-            }
-        }
+        ),
+        Ok(pieces) if !pieces.iter().any(|p| matches!(p, Piece::Variable(_))) => found.warn(
+            "`path` has no variables: every file is stored under the same key and overwrites the one before",
+            format!(
+                "Add a unique part, such as `path: {}/${{unique_prefix}}/${{file.url_name}}`.",
+                path.trim_end_matches('/')
+            ),
+        ),
+        Ok(_) => {}
     }
     if path.ends_with('/') {
-        findings.push(error(
+        found.fail(
             "`path` ends in `/`, so files are stored under a key without a file name",
             format!("End it with the file name: `path: {path}${{file.url_name}}`."),
-        ));
+        );
     }
     if path.starts_with('/') {
-        findings.push(warning(
+        found.warn(
             "`path` starts with `/`: keys get an empty top-level folder and URLs contain `//`",
             format!(
                 "Drop the leading slash: `path: {}`.",
                 path.trim_start_matches('/')
             ),
-        ));
+        );
     }
     if path.trim_start_matches('/').contains("//") {
-        findings.push(warning(
+        found.warn(
             "`path` contains `//`, an empty folder name",
             "Remove the doubled slash.",
-        ));
+        );
     }
-    findings
-}
-
-fn findings(target: &Target) -> Vec<Finding> {
-    let mut all = Vec::new();
-    all.extend(target.bucket_region.as_deref().and_then(check_region));
-    all.extend(
-        target
-            .url_prefix
-            .as_deref()
-            .map(check_url_prefix)
-            .unwrap_or_default(),
-    );
-    all.extend(check_path(&target.path));
-    all
 }
 
 #[async_trait]
@@ -206,52 +161,41 @@ impl Check for StoreParams {
 
     async fn run(&self, ctx: &Context) -> Outcome {
         let target = &ctx.target;
-        let found = findings(target);
+        let mut found = Findings::default();
+        if let Some(region) = &target.bucket_region {
+            check_region(region, &mut found);
+        }
+        if let Some(prefix) = &target.url_prefix {
+            check_url_prefix(prefix, &mut found);
+        }
+        check_path(&target.path, &mut found);
+
         let acl_header = target
             .acl
             .canned_header()
-            .map_or("none".to_owned(), |h| format!("x-amz-acl: {h}"));
-        let evidence = [
-            ("acl", serde_json::json!(target.acl.as_str())),
-            ("acl_header", serde_json::json!(acl_header)),
-            ("bucket_region", serde_json::json!(target.bucket_region)),
-            ("path", serde_json::json!(target.path)),
-            ("key_prefix", serde_json::json!(target.key_prefix())),
-            ("url_prefix", serde_json::json!(target.url_prefix)),
-        ];
-        let outcome = if found.is_empty() {
-            Outcome::pass(format!(
-                "store parameters are well-formed (acl `{}` sends {acl_header}; key prefix `{}`)",
-                target.acl,
-                target.key_prefix()
-            ))
-        } else {
-            let summary = found
-                .iter()
-                .map(|f| f.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; ");
-            let fix = found
-                .iter()
-                .map(|f| f.fix.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            if found.iter().any(|f| f.severity == Severity::Error) {
-                Outcome::fail(summary, fix)
-            } else {
-                Outcome::warn(summary, fix)
-            }
+            .map_or("no ACL header".to_owned(), |h| format!("x-amz-acl: {h}"));
+        let prefix = match target.key_prefix() {
+            "" => "no fixed key prefix".to_owned(),
+            prefix => format!("key prefix `{prefix}`"),
         };
-        evidence
-            .into_iter()
-            .fold(outcome, |o, (k, v)| o.with_evidence(k, v))
+        found
+            .into_outcome(format!(
+                "store parameters are well-formed (acl `{}` sends {acl_header}; {prefix})",
+                target.acl
+            ))
+            .with_evidence("acl", target.acl.as_str())
+            .with_evidence("acl_header", acl_header)
+            .with_evidence("bucket_region", serde_json::json!(target.bucket_region))
+            .with_evidence("path", target.path.as_str())
+            .with_evidence("key_prefix", target.key_prefix())
+            .with_evidence("url_prefix", serde_json::json!(target.url_prefix))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Acl, Status};
+    use crate::{Acl, Status, Target};
 
     async fn run(configure: impl FnOnce(&mut Target)) -> Outcome {
         let mut target = Target::new("my-bucket");
@@ -266,7 +210,7 @@ mod tests {
         assert!(outcome.summary.contains("x-amz-acl: public-read"));
         let outcome = run(|t| t.acl = Acl::BucketDefault).await;
         assert!(
-            outcome.summary.contains("sends none"),
+            outcome.summary.contains("sends no ACL header"),
             "{}",
             outcome.summary
         );

@@ -1,0 +1,205 @@
+//! The command line: `check`, `explain`, `list`.
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use preflight::target::DEFAULT_PATH;
+use preflight::Acl;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bucket-preflight",
+    version,
+    about = "Tells you, before the first upload, whether an S3 bucket is ready to receive exported files — and what to change when it is not.",
+    after_help = "Exit codes: 0 ready, 1 a check failed, 2 bad input, 3 could not verify everything.\nDocumentation of a check: bucket-preflight explain <CHECK-ID>."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a bucket against the store step's parameters.
+    Check(CheckArgs),
+    /// Show a check's documentation: what it checks, why it matters, how to fix it.
+    Explain {
+        /// The check's id, as shown by `list`.
+        #[arg(value_name = "CHECK-ID")]
+        check_id: String,
+    },
+    /// List every check: id, title, category, online or offline.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The bucket's name (`s3://name` is accepted too).
+    #[arg(value_name = "BUCKET", value_parser = parse_bucket)]
+    pub bucket: String,
+
+    /// The store step's `acl`: `public` and `public-read` send x-amz-acl: public-read, `private`
+    /// sends x-amz-acl: private, `bucket-default` sends no ACL header.
+    #[arg(long, default_value = "public", value_parser = PossibleValuesParser::new(Acl::VALUES).map(|s| s.parse::<Acl>().expect("a possible value")))]
+    pub acl: Acl,
+
+    /// The store step's `bucket_region`, if the template sets it.
+    #[arg(long, value_name = "REGION")]
+    pub bucket_region: Option<String>,
+
+    /// The store step's `path` template.
+    #[arg(long, value_name = "TEMPLATE", default_value = DEFAULT_PATH)]
+    pub path: String,
+
+    /// The store step's `url_prefix` (default: http://BUCKET.s3.amazonaws.com/).
+    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
+    pub url_prefix: Option<String>,
+
+    /// Talk to an S3-compatible endpoint instead of AWS (also read from AWS_ENDPOINT_URL).
+    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
+    pub endpoint_url: Option<String>,
+
+    /// Address the bucket path-style (ENDPOINT/BUCKET), as most S3-compatible stores need.
+    #[arg(long)]
+    pub path_style: bool,
+
+    /// The AWS profile whose credentials to check (default: AWS_PROFILE, then `default`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The region for calls not tied to the bucket, such as STS (default: AWS_REGION, the
+    /// profile's region, then us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Run only the checks that need no credentials and no network.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Make no request that writes anything (no dry-run upload).
+    #[arg(long)]
+    pub no_write: bool,
+
+    /// Run only these checks (and the checks they require), comma-separated.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Do not run these checks, comma-separated; checks that require them are skipped too.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Treat warnings as failures for the exit code.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// When to colour the table (never when NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = ColourChoice::Auto, value_name = "WHEN")]
+    pub color: ColourChoice,
+
+    /// Seconds one check may take before it is reported as an error.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub check_timeout: u64,
+
+    /// Seconds the whole run may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// -v: details and evidence for every check; -vv: also timings.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColourChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_bucket(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim();
+    let name = trimmed
+        .strip_prefix("s3://")
+        .or_else(|| trimmed.strip_prefix("arn:aws:s3:::"))
+        .unwrap_or(trimmed)
+        .trim_end_matches('/');
+    if name.is_empty() {
+        return Err(
+            "the bucket name is empty: give the bucket's name, such as `my-bucket`".to_owned(),
+        );
+    }
+    if name.contains('/') {
+        let bucket = name.split('/').next().unwrap_or_default();
+        return Err(format!("'{raw}' includes a path: give only the bucket's name (`{bucket}`) and the path with --path"));
+    }
+    Ok(name.to_owned())
+}
+
+fn parse_http_url(raw: &str) -> Result<String, String> {
+    const ACCEPTED: &str =
+        "expected an absolute http:// or https:// URL, such as https://cdn.example.com/";
+    match url::Url::parse(raw) {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
+            Ok(raw.to_owned())
+        }
+        Ok(url) if !matches!(url.scheme(), "http" | "https") => Err(format!(
+            "the scheme `{}:` is not supported; {ACCEPTED}",
+            url.scheme()
+        )),
+        Ok(_) => Err(format!("it has no host; {ACCEPTED}")),
+        Err(err) => Err(format!("{err}; {ACCEPTED}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_argument_forms() {
+        assert_eq!(parse_bucket("my-bucket").unwrap(), "my-bucket");
+        assert_eq!(parse_bucket("s3://my-bucket/").unwrap(), "my-bucket");
+        assert_eq!(parse_bucket("arn:aws:s3:::my-bucket").unwrap(), "my-bucket");
+        assert!(parse_bucket("  ").unwrap_err().contains("empty"));
+        assert!(parse_bucket("s3://my-bucket/exports")
+            .unwrap_err()
+            .contains("`my-bucket`"));
+    }
+
+    #[test]
+    fn url_arguments() {
+        assert!(parse_http_url("https://cdn.example.com/").is_ok());
+        assert!(parse_http_url("http://127.0.0.1:9000").is_ok());
+        assert!(parse_http_url("cdn.example.com/")
+            .unwrap_err()
+            .contains("relative URL"));
+        assert!(parse_http_url("ftp://x/").unwrap_err().contains("`ftp:`"));
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,110 @@
+//! The Markdown report: something to paste into a support ticket or a pull request.
+
+use super::Report;
+use preflight::Status;
+use std::fmt::Write;
+
+fn icon(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✅",
+        Status::Warn => "⚠️",
+        Status::Fail => "❌",
+        Status::Skip => "⏭️",
+        Status::Error => "❓",
+    }
+}
+
+/// Table cells cannot hold `|` or line breaks.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let t = &report.target;
+    let _ = writeln!(out, "## bucket-preflight report for `{}`\n", t.bucket);
+    let _ = writeln!(
+        out,
+        "**{}** — {}\n",
+        report.counts_line(),
+        report.verdict_line(false)
+    );
+    let _ = writeln!(out, "| Parameter | Value |\n|---|---|");
+    let unset = "_(not set)_".to_owned();
+    let rows = [
+        ("bucket", format!("`{}`", t.bucket)),
+        ("acl", format!("`{}`", t.acl)),
+        (
+            "bucket_region",
+            t.bucket_region
+                .as_ref()
+                .map_or(unset.clone(), |r| format!("`{r}`")),
+        ),
+        ("path", format!("`{}`", t.path)),
+        (
+            "url_prefix",
+            t.url_prefix
+                .as_ref()
+                .map_or(unset.clone(), |u| format!("`{u}`")),
+        ),
+        (
+            "endpoint",
+            t.endpoint.as_ref().map_or(unset, |e| format!("`{e}`")),
+        ),
+    ];
+    for (name, value) in rows {
+        let _ = writeln!(out, "| {name} | {} |", cell(&value));
+    }
+    let _ = writeln!(out, "\n| Status | Check | Summary |\n|---|---|---|");
+    for r in &report.results {
+        let _ = writeln!(
+            out,
+            "| {} {} | `{}` | {} |",
+            icon(r.status),
+            r.status,
+            r.id,
+            cell(&r.summary)
+        );
+    }
+    let findings: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| !matches!(r.status, Status::Pass | Status::Skip))
+        .collect();
+    if !findings.is_empty() {
+        let _ = writeln!(out, "\n### Findings");
+    }
+    for r in findings {
+        let _ = writeln!(out, "\n#### {} `{}` — {}\n", icon(r.status), r.id, r.title);
+        let _ = writeln!(out, "{}\n", r.summary);
+        if let Some(detail) = &r.detail {
+            let _ = writeln!(out, "{detail}\n");
+        }
+        if let Some(fix) = &r.remediation {
+            let _ = writeln!(out, "**How to fix:** {fix}\n");
+        }
+        if !r.evidence.is_empty() {
+            let evidence = serde_json::to_string_pretty(&r.evidence).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "<details><summary>Evidence</summary>\n\n```json\n{evidence}\n```\n\n</details>"
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n<sub>{} {} · JSON schema {}</sub>",
+        report.tool.name, report.tool.version, report.schema_version
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::sample;
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(sample().to_markdown());
+    }
+}

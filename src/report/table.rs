@@ -1,0 +1,155 @@
+//! The terminal report: one row per check, then what to fix, then the verdict.
+
+use super::Report;
+use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use preflight::Status;
+use std::fmt::Write;
+
+/// How to draw the table.
+#[derive(Debug, Clone)]
+pub struct TableStyle {
+    pub colour: bool,
+    /// Total width; `None` uses the terminal's.
+    pub width: Option<u16>,
+    /// 1: details and evidence of every check; 2: also per-check timings.
+    pub verbose: u8,
+    pub strict: bool,
+}
+
+impl TableStyle {
+    /// No colour and a fixed width, for tests.
+    #[cfg(test)]
+    pub fn plain(verbose: u8) -> Self {
+        TableStyle {
+            colour: false,
+            width: Some(100),
+            verbose,
+            strict: false,
+        }
+    }
+}
+
+fn status_cell(status: Status, colour: bool) -> Cell {
+    let cell = Cell::new(status.as_str().to_uppercase());
+    if !colour {
+        return cell;
+    }
+    cell.fg(match status {
+        Status::Pass => Color::Green,
+        Status::Warn => Color::Yellow,
+        Status::Fail => Color::Red,
+        Status::Skip => Color::DarkGrey,
+        Status::Error => Color::Magenta,
+    })
+}
+
+pub fn render(report: &Report, style: &TableStyle) -> String {
+    let mut out = String::new();
+    let target = &report.target;
+    let mut heading = format!(
+        "{} {} · bucket {} · acl {}",
+        report.tool.name, report.tool.version, target.bucket, target.acl
+    );
+    if let Some(region) = &target.bucket_region {
+        let _ = write!(heading, " · bucket_region {region}");
+    }
+    let _ = write!(heading, " · path {}", target.path);
+    if let Some(endpoint) = &target.endpoint {
+        let _ = write!(heading, " · endpoint {endpoint}");
+    }
+    let _ = writeln!(out, "{heading}");
+
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .apply_modifier(comfy_table::modifiers::UTF8_ROUND_CORNERS);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(width) = style.width {
+        table.set_width(width);
+    }
+    if style.colour {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    let mut header = vec!["Status", "Check", "Summary"];
+    if style.verbose >= 2 {
+        header.push("Time");
+    }
+    table.set_header(header);
+    for result in &report.results {
+        let mut row = vec![
+            status_cell(result.status, style.colour),
+            Cell::new(result.id),
+            Cell::new(&result.summary),
+        ];
+        if style.verbose >= 2 {
+            row.push(Cell::new(format!("{} ms", result.duration_ms)));
+        }
+        table.add_row(row);
+    }
+    let _ = writeln!(out, "{table}");
+
+    let fixes: Vec<_> = report
+        .results
+        .iter()
+        .filter_map(|r| r.remediation.as_ref().map(|fix| (r, fix)))
+        .collect();
+    if !fixes.is_empty() {
+        let _ = writeln!(out, "\nHow to fix:");
+        for (result, fix) in fixes {
+            let _ = writeln!(out, "  {} [{}]: {fix}", result.id, result.status);
+        }
+    }
+    if style.verbose >= 1 {
+        let _ = writeln!(out, "\nDetails:");
+        for result in &report.results {
+            let _ = writeln!(out, "  {} — {}", result.id, result.title);
+            if let Some(detail) = &result.detail {
+                let _ = writeln!(out, "    {detail}");
+            }
+            for (key, value) in &result.evidence {
+                let _ = writeln!(out, "    {key}: {value}");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} — {}",
+        report.counts_line(),
+        report.verdict_line(style.strict)
+    );
+    let explain = report
+        .results
+        .iter()
+        .find(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Error));
+    if let Some(first) = explain {
+        let _ = writeln!(
+            out,
+            "Run `bucket-preflight explain {}` for the why and how of a check.",
+            first.id
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::sample;
+    use super::TableStyle;
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(sample().to_table(&TableStyle::plain(0)));
+    }
+
+    #[test]
+    fn snapshot_verbose() {
+        insta::assert_snapshot!(sample().to_table(&TableStyle::plain(2)));
+    }
+
+    #[test]
+    fn no_escape_codes_without_colour() {
+        assert!(!sample().to_table(&TableStyle::plain(2)).contains('\u{1b}'));
+    }
+}

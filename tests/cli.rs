@@ -1,0 +1,386 @@
+//! The real binary, offline: exit codes, bad input, reports, the catalog, and the no-credentials path.
+
+mod support;
+
+use assert_cmd::Command;
+use preflight::registry;
+use std::time::{Duration, Instant};
+
+fn bin(args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("bucket-preflight").expect("binary is built");
+    cmd.env_clear().envs(support::isolated_env()).args(args);
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = bin(args).output().expect("runs");
+    Run {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8(out.stdout).expect("utf-8"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8"),
+    }
+}
+
+#[test]
+fn invalid_bucket_name_fails_and_names_each_violation() {
+    let r = run(&["check", "My_Bucket", "--offline"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("uppercase letters (M, B)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("underscores"), "{}", r.stdout);
+    assert!(r.stdout.contains("for example `my-bucket`"), "{}", r.stdout);
+}
+
+#[test]
+fn dotted_bucket_warns_about_https() {
+    let r = run(&["check", "my.dotted.bucket", "--offline"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("WARN")
+            && r.stdout
+                .contains("HTTPS virtual-hosted URLs will fail certificate validation"),
+        "{}",
+        r.stdout
+    );
+    let strict = run(&["check", "my.dotted.bucket", "--offline", "--strict"]);
+    assert_eq!(strict.code, 1, "--strict turns warnings into exit 1");
+}
+
+#[test]
+fn offline_json_matches_the_schema() {
+    let r = run(&["check", "valid-bucket-123", "--offline", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("stdout is JSON");
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["tool"]["name"], "bucket-preflight");
+    assert_eq!(report["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(report["target"]["bucket"], "valid-bucket-123");
+    assert_eq!(report["target"]["acl"], "public");
+    assert_eq!(
+        report["target"]["path"],
+        "${unique_prefix}/${file.url_name}"
+    );
+    for key in ["bucket_region", "url_prefix", "endpoint"] {
+        assert!(report["target"][key].is_null(), "target.{key}");
+    }
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(
+        results.len(),
+        registry::ALL.len(),
+        "every check is reported"
+    );
+    let mut counted = std::collections::HashMap::new();
+    for result in results {
+        for key in [
+            "id",
+            "title",
+            "status",
+            "summary",
+            "detail",
+            "remediation",
+            "evidence",
+            "duration_ms",
+        ] {
+            assert!(result.get(key).is_some(), "results[].{key} in {result}");
+        }
+        let status = result["status"].as_str().unwrap();
+        assert!(["pass", "warn", "fail", "skip", "error"].contains(&status));
+        if ["warn", "fail", "error"].contains(&status) {
+            assert!(
+                result["remediation"].is_string(),
+                "{} has no remediation",
+                result["id"]
+            );
+        }
+        *counted.entry(status.to_owned()).or_insert(0u64) += 1;
+    }
+    for status in ["pass", "warn", "fail", "skip", "error"] {
+        assert_eq!(
+            report["summary"][status].as_u64().unwrap(),
+            counted.get(status).copied().unwrap_or(0),
+            "summary.{status}"
+        );
+    }
+    let online: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| {
+            registry::find(r["id"].as_str().unwrap())
+                .unwrap()
+                .info()
+                .online
+        })
+        .collect();
+    assert!(!online.is_empty());
+    for result in online {
+        assert_eq!(
+            result["status"], "skip",
+            "online checks are not run offline: {result}"
+        );
+    }
+}
+
+#[test]
+fn markdown_report_is_pasteable() {
+    let r = run(&["check", "My_Bucket", "--offline", "--format", "markdown"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .starts_with("## bucket-preflight report for `My_Bucket`"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("| ❌ fail | `bucket-name` |"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("**How to fix:**"));
+}
+
+/// One line on stderr, exit 2, naming what is accepted.
+fn assert_usage_error(args: &[&str], needles: &[&str]) {
+    let r = run(args);
+    assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+    assert!(r.stdout.is_empty(), "{args:?}: nothing on stdout");
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{args:?}: one line, got {:?}", r.stderr);
+    assert!(lines[0].starts_with("error: "), "{}", lines[0]);
+    for needle in needles {
+        assert!(
+            lines[0].contains(needle),
+            "{args:?}: {:?} lacks {needle:?}",
+            lines[0]
+        );
+    }
+    assert!(!r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"));
+}
+
+#[test]
+fn bad_input_is_exit_2_with_one_clear_line() {
+    assert_usage_error(
+        &["check", "my-bucket", "--acl", "publci"],
+        &[
+            "'publci'",
+            "--acl",
+            "public, public-read, private, bucket-default",
+            "did you mean 'public'",
+        ],
+    );
+    assert_usage_error(&["check", ""], &["bucket name is empty"]);
+    assert_usage_error(
+        &[
+            "check",
+            "my-bucket",
+            "--url-prefix",
+            "cdn.example.com/files/",
+        ],
+        &["--url-prefix", "absolute http:// or https:// URL"],
+    );
+    assert_usage_error(
+        &[
+            "check",
+            "my-bucket",
+            "--url-prefix",
+            "ftp://cdn.example.com/",
+        ],
+        &["`ftp:`"],
+    );
+    assert_usage_error(
+        &["check", "my-bucket", "--endpoint-url", "localhost:9000"],
+        &["--endpoint-url"],
+    );
+    assert_usage_error(
+        &["check", "my-bucket", "--only", "bucket-nmae"],
+        &["unknown check 'bucket-nmae' in --only", "bucket-name"],
+    );
+    assert_usage_error(
+        &["check", "my-bucket", "--format", "yaml"],
+        &["'yaml'", "table, json, markdown"],
+    );
+    assert_usage_error(&["check", "my-bucket", "--timeout", "0"], &["--timeout"]);
+    assert_usage_error(
+        &["explain", "nope"],
+        &["unknown check 'nope'", "bucket-name"],
+    );
+}
+
+#[test]
+fn missing_arguments_are_usage_errors() {
+    let r = run(&["check"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("<BUCKET>"));
+}
+
+#[test]
+fn explain_prints_the_four_sections() {
+    for id in registry::ids() {
+        let r = run(&["explain", id]);
+        assert_eq!(r.code, 0);
+        let mut from = 0;
+        for section in [
+            "## What it checks",
+            "## Why it matters",
+            "## How to fix",
+            "## References",
+        ] {
+            let at = r.stdout[from..]
+                .find(section)
+                .unwrap_or_else(|| panic!("explain {id} lacks {section}"));
+            from += at;
+        }
+    }
+}
+
+#[test]
+fn list_json_lists_every_check() {
+    let r = run(&["list", "--format", "json"]);
+    assert_eq!(r.code, 0);
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).unwrap();
+    let ids: Vec<&str> = listed.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, registry::ids());
+    for check in &listed {
+        for key in ["id", "title", "category", "online", "requires"] {
+            assert!(check.get(key).is_some(), "{key} in {check}");
+        }
+    }
+    let table = run(&["list"]);
+    for id in registry::ids() {
+        assert!(table.stdout.contains(id));
+    }
+}
+
+#[test]
+fn readme_catalog_matches_the_registry() {
+    let readme =
+        std::fs::read_to_string(support::repo_root().join("README.md")).expect("README.md");
+    let catalog = readme
+        .split("## Check catalog")
+        .nth(1)
+        .expect("README has a '## Check catalog' section");
+    let catalog = catalog.split("\n## ").next().unwrap();
+    let documented: Vec<&str> = catalog
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .collect();
+    assert_eq!(
+        documented,
+        registry::ids(),
+        "the README's catalog lists the checks in registry order"
+    );
+    for check in registry::ALL {
+        let info = check.info();
+        let row = catalog
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}`", info.id)))
+            .unwrap();
+        assert!(
+            row.contains(info.title),
+            "README row for {} should carry its title '{}'",
+            info.id,
+            info.title
+        );
+        assert!(
+            row.contains(if info.online { "online" } else { "offline" }),
+            "README row for {} says online/offline",
+            info.id
+        );
+    }
+}
+
+/// Accepts connections and never answers: a metadata service that hangs, on loopback.
+fn silent_listener() -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}
+
+#[test]
+fn no_credentials_fail_fast_and_nothing_online_passes() {
+    let (_listener, port) = silent_listener();
+    let started = Instant::now();
+    let out = bin(&["check", "some-bucket", "--format", "json"])
+        .env_remove("AWS_EC2_METADATA_DISABLED")
+        .env(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let credentials = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "credentials")
+        .unwrap();
+    assert_eq!(credentials["status"], "fail");
+    assert_eq!(credentials["summary"], "no AWS credentials found");
+    assert!(credentials["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("AWS_ACCESS_KEY_ID"));
+    for result in report["results"].as_array().unwrap() {
+        if registry::find(result["id"].as_str().unwrap())
+            .unwrap()
+            .info()
+            .online
+        {
+            assert_ne!(result["status"], "pass", "{result}");
+        }
+    }
+}
+
+#[test]
+fn a_profile_that_does_not_exist_is_reported_not_crashed() {
+    let out = bin(&[
+        "check",
+        "some-bucket",
+        "--profile",
+        "nope",
+        "--only",
+        "credentials",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("FAIL") && stdout.contains("credentials"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn colour_only_on_request_and_never_with_no_color() {
+    let coloured = bin(&["check", "My_Bucket", "--offline", "--color", "always"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&coloured.stdout).contains('\u{1b}'));
+    let plain = bin(&["check", "My_Bucket", "--offline", "--color", "always"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains('\u{1b}'));
+    let piped = bin(&["check", "My_Bucket", "--offline"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&piped.stdout).contains('\u{1b}'),
+        "not a terminal: no colour"
+    );
+}
