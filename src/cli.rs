@@ -82,6 +82,18 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_write: bool,
 
+    /// Upload the probe even where object lock will keep it until retention ends.
+    #[arg(long, conflicts_with = "no_write")]
+    pub write_locked: bool,
+
+    /// The account id that must own the bucket (sent as x-amz-expected-bucket-owner).
+    #[arg(long, value_name = "ACCOUNT", value_parser = parse_account_id)]
+    pub expected_owner: Option<String>,
+
+    /// Fail when versioning is not enabled.
+    #[arg(long)]
+    pub expect_versioning: bool,
+
     /// Run only these checks (and the checks they require), comma-separated.
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub only: Vec<String>,
@@ -151,6 +163,14 @@ fn parse_bucket(raw: &str) -> Result<String, String> {
         return Err(format!("'{raw}' includes a path: give only the bucket's name (`{bucket}`) and the path with --path"));
     }
     Ok(name.to_owned())
+}
+
+fn parse_account_id(raw: &str) -> Result<String, String> {
+    if raw.len() == 12 && raw.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(raw.to_owned())
+    } else {
+        Err("expected a 12-digit AWS account id, such as 111122223333".to_owned())
+    }
 }
 
 fn parse_http_url(raw: &str) -> Result<String, String> {

@@ -7,7 +7,7 @@ mod runner;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
 use cli::{CheckArgs, Cli, ColourChoice, Command, ListFormat, ReportFormat};
-use preflight::{registry, Context, Session, SessionOptions, Target};
+use preflight::{registry, Context, Session, SessionOptions, Settings, Target};
 use report::{Report, TableStyle};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -193,10 +193,17 @@ async fn check(args: CheckArgs) -> ExitCode {
     } else {
         None
     };
+    let settings = Settings {
+        write: !args.no_write,
+        write_locked: args.write_locked,
+        expected_owner: args.expected_owner.clone(),
+        expect_versioning: args.expect_versioning,
+    };
     let ctx = match &session {
         Some(session) => Context::online(target.clone(), session.clone()),
         None => Context::offline(target.clone()),
-    };
+    }
+    .with_settings(settings);
     let limits = runner::Limits {
         per_check: Duration::from_secs(args.check_timeout),
         whole_run: Duration::from_secs(args.timeout),

@@ -65,6 +65,16 @@ impl ApiFailure {
             }
             _ => failure.message = Some(DisplayErrorContext(err).to_string()),
         }
+        if failure.status.is_some_and(|s| (200..300).contains(&s)) {
+            // A success status with a document the SDK cannot read: the endpoint answered some
+            // other API (S3-compatible stores do this for APIs they lack).
+            failure.kind = FailureKind::Other;
+            failure.code = Some("UnreadableAnswer".into());
+            failure.message = Some(format!(
+                "the endpoint answered {} with a document this API does not return",
+                failure.status.unwrap_or_default()
+            ));
+        }
         failure
     }
 
@@ -82,6 +92,7 @@ impl ApiFailure {
         self.status == Some(501)
             || self.code_is("NotImplemented")
             || self.code_is("MethodNotAllowed")
+            || self.code_is("UnreadableAnswer")
     }
 }
 
@@ -107,5 +118,41 @@ impl fmt::Display for ApiFailure {
         } else {
             f.write_str(&parts.join(" "))
         }
+    }
+}
+
+impl ApiFailure {
+    /// A failure that never reached AWS (no session, no region), with its reason.
+    pub fn local(message: impl Into<String>) -> Self {
+        ApiFailure {
+            kind: FailureKind::Other,
+            status: None,
+            code: None,
+            message: Some(message.into()),
+            bucket_region: None,
+        }
+    }
+
+    /// The region S3 names in a wrong-region answer: the `x-amz-bucket-region` header, or the
+    /// `expecting 'X'` of an `AuthorizationHeaderMalformed` message.
+    pub fn redirect_region(&self) -> Option<String> {
+        if let Some(region) = &self.bucket_region {
+            return Some(region.clone());
+        }
+        let message = self.message.as_deref()?;
+        let rest = message.split("expecting '").nth(1)?;
+        rest.split('\'')
+            .next()
+            .map(str::to_owned)
+            .filter(|r| !r.is_empty())
+    }
+
+    /// A wrong-region answer: 301 PermanentRedirect, or 400 AuthorizationHeaderMalformed from
+    /// regions launched after 2019.
+    pub fn is_wrong_region(&self) -> bool {
+        self.status == Some(301)
+            || self.code_is("PermanentRedirect")
+            || self.code_is("AuthorizationHeaderMalformed")
+            || (self.status == Some(400) && self.bucket_region.is_some())
     }
 }

@@ -1,11 +1,41 @@
-//! What a check can see: the target, and (online) the session that fetches facts once.
+//! What a check can see: the target, the run's settings, and (online) the session and the
+//! bucket facts it fetches once.
 
+use crate::facts::BucketFacts;
+use crate::probe::ProbeCell;
 use crate::{Session, Target};
 use std::sync::Arc;
 
+/// How far the run may go, from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Whether the dry-run upload may write its probe object (`--no-write` turns it off).
+    pub write: bool,
+    /// Write the probe even where object lock will keep it until retention ends.
+    pub write_locked: bool,
+    /// The account that must own the bucket (`x-amz-expected-bucket-owner`).
+    pub expected_owner: Option<String>,
+    /// Versioning must be enabled.
+    pub expect_versioning: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            write: true,
+            write_locked: false,
+            expected_owner: None,
+            expect_versioning: false,
+        }
+    }
+}
+
 pub struct Context {
     pub target: Target,
+    pub settings: Settings,
     session: Option<Arc<Session>>,
+    pub(crate) facts: BucketFacts,
+    pub(crate) probe_cell: ProbeCell,
 }
 
 impl Context {
@@ -13,7 +43,10 @@ impl Context {
     pub fn offline(target: Target) -> Self {
         Context {
             target,
+            settings: Settings::default(),
             session: None,
+            facts: BucketFacts::default(),
+            probe_cell: ProbeCell::default(),
         }
     }
 
@@ -21,8 +54,16 @@ impl Context {
     pub fn online(target: Target, session: Arc<Session>) -> Self {
         Context {
             target,
+            settings: Settings::default(),
             session: Some(session),
+            facts: BucketFacts::default(),
+            probe_cell: ProbeCell::default(),
         }
+    }
+
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
     }
 
     /// The AWS session, or `None` when running offline.

@@ -6,12 +6,16 @@
 //!
 //! Adding a check means one new file under `checks/` and one line in [`registry::ALL`].
 
+pub mod acl_rules;
 pub mod api_error;
 pub mod check;
 pub mod checks;
 pub mod context;
+pub mod denial;
+pub mod facts;
 pub mod outcome;
 pub mod path_template;
+pub mod probe;
 pub mod registry;
 #[cfg(test)]
 pub(crate) mod replay;
@@ -19,7 +23,7 @@ pub mod session;
 pub mod target;
 
 pub use check::{Category, Check, CheckInfo};
-pub use context::Context;
+pub use context::{Context, Settings};
 pub use outcome::{Evidence, Findings, Outcome, Status};
 pub use session::{Session, SessionOptions};
 pub use target::{Acl, Target};

@@ -10,6 +10,17 @@ pub static ALL: &[&dyn Check] = &[
     &checks::store_params::StoreParams,
     &checks::result_url::ResultUrl,
     &checks::credentials::CredentialsCheck,
+    &checks::bucket_exists::BucketExists,
+    &checks::bucket_region::BucketRegion,
+    &checks::list_objects::ListObjects,
+    &checks::block_public_access::BlockPublicAccess,
+    &checks::object_ownership::ObjectOwnership,
+    &checks::versioning::VersioningCheck,
+    &checks::encryption::Encryption,
+    &checks::requester_pays::RequesterPays,
+    &checks::object_lock::ObjectLockCheck,
+    &checks::dry_run_put::DryRunPut,
+    &checks::public_url::PublicUrl,
 ];
 
 /// The check with this id.

@@ -240,6 +240,35 @@ impl Session {
     }
 }
 
+impl Session {
+    /// An S3 Control client (account-level settings). On an S3-compatible endpoint the
+    /// account id must not be prefixed to the host, so the endpoint is used as it is.
+    pub async fn s3control(&self) -> Result<aws_sdk_s3control::Client, CredentialsProblem> {
+        let config = self.sdk_config().await?;
+        let mut builder = aws_sdk_s3control::config::Builder::from(config);
+        if let Some(endpoint) = &self.options.endpoint_url {
+            builder = builder.endpoint_resolver(FixedEndpoint(endpoint.clone()));
+        }
+        Ok(aws_sdk_s3control::Client::from_conf(builder.build()))
+    }
+}
+
+/// Resolves every S3 Control request to one URL, without the account-id host label.
+#[derive(Debug)]
+struct FixedEndpoint(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for FixedEndpoint {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        let endpoint = aws_smithy_types::endpoint::Endpoint::builder()
+            .url(self.0.clone())
+            .build();
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(endpoint))
+    }
+}
+
 /// Why the caller's identity is unknown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdentityProblem {

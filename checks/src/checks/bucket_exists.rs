@@ -1,0 +1,100 @@
+//! `bucket-exists`: the bucket exists and these credentials can reach it.
+
+use crate::check::{Category, Check, CheckInfo};
+use crate::denial::{allow_statement, bucket_arn};
+use crate::facts::Existence;
+use crate::{Context, Outcome};
+use async_trait::async_trait;
+
+pub struct BucketExists;
+
+static INFO: CheckInfo = CheckInfo {
+    id: "bucket-exists",
+    title: "Bucket exists and is reachable",
+    category: Category::Bucket,
+    online: true,
+    requires: &["credentials"],
+    docs: r#"## What it checks
+Sends HeadBucket for the bucket. 200: it exists and these credentials may use it. 404: no
+bucket of that name exists in any account. 403: the bucket exists, but these credentials may not
+use it, or another account owns the name. With `--expected-owner ACCOUNT` the request carries
+`x-amz-expected-bucket-owner`, so S3 also confirms who owns the bucket. A wrong-region answer
+is followed to the bucket's region, never reported as a permission problem.
+
+## Why it matters
+Bucket names are global. A typo, a bucket deleted by a clean-up, or a name that belongs to
+somebody else's account makes every export fail, and S3's answer to the export (`NoSuchBucket`
+or a bare `AccessDenied`) rarely says which.
+
+## How to fix
+- 404: check the spelling of `bucket`, or create the bucket (S3 console → Create bucket, or
+  `aws s3 mb s3://BUCKET --region REGION`).
+- 403: grant the export user `s3:ListBucket` on `arn:aws:s3:::BUCKET` (HeadBucket is authorised
+  as ListBucket). If the bucket belongs to another account, its bucket policy must grant this
+  principal access; pass `--expected-owner ACCOUNT` to confirm the owner.
+
+## References
+- HeadBucket: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
+- Verifying bucket ownership: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+"#,
+};
+
+#[async_trait]
+impl Check for BucketExists {
+    fn info(&self) -> &'static CheckInfo {
+        &INFO
+    }
+
+    async fn run(&self, ctx: &Context) -> Outcome {
+        let bucket = &ctx.target.bucket;
+        let head =
+            match ctx.head().await {
+                Ok(head) => head,
+                Err(failure) if failure.is_not_implemented() => {
+                    return Outcome::skip(format!(
+                        "HeadBucket is not supported by this endpoint ({failure})"
+                    ))
+                }
+                Err(failure) => return Outcome::error(
+                    format!("could not reach bucket `{bucket}`: {failure}"),
+                    "Check the network path to S3 (proxy, firewall, --endpoint-url) and run again.",
+                ),
+            };
+        let principal = match ctx.session() {
+            Some(session) => session.identity().await.ok().map(|i| i.arn),
+            None => None,
+        };
+        let with_region = |outcome: Outcome| match (&head.region, &head.redirected_from) {
+            (Some(region), Some(from)) => outcome
+                .with_evidence("region", region.as_str())
+                .with_evidence("redirected_from", from.as_str()),
+            (Some(region), None) => outcome.with_evidence("region", region.as_str()),
+            _ => outcome,
+        };
+        let outcome = match head.existence {
+            Existence::Reachable => {
+                let owner = ctx.settings.expected_owner.as_deref().map(|a| format!(", owned by account {a}")).unwrap_or_default();
+                Outcome::pass(format!("bucket `{bucket}` exists{owner} and these credentials can reach it"))
+            }
+            Existence::Missing => Outcome::fail(
+                format!("no bucket named `{bucket}` exists"),
+                format!("Check the spelling of `bucket` (names are global and exact), or create it: `aws s3 mb s3://{bucket} --region REGION`."),
+            ),
+            Existence::Forbidden => {
+                let who = principal.as_deref().unwrap_or("these credentials");
+                let grant = allow_statement("ListExportBucket", &["s3:ListBucket"], &bucket_arn(bucket));
+                match &ctx.settings.expected_owner {
+                    Some(account) => Outcome::fail(
+                        format!("bucket `{bucket}` answered 403: either account {account} does not own it, or {who} may not use it"),
+                        format!("Check that account {account} owns `{bucket}`; if it does, add to the export user's IAM policy: {grant}"),
+                    ),
+                    None => Outcome::fail(
+                        format!("bucket `{bucket}` exists, but {who} may not use it (HeadBucket answered 403)"),
+                        format!("Add to the export user's IAM policy: {grant}. If the bucket belongs to another account, its bucket policy must also grant {who} access; pass --expected-owner ACCOUNT to confirm who owns it."),
+                    ),
+                }
+            }
+        };
+        with_region(outcome)
+    }
+}

@@ -1,0 +1,85 @@
+//! `list-objects`: the export user may list the bucket.
+
+use crate::api_error::ApiFailure;
+use crate::check::{Category, Check, CheckInfo};
+use crate::denial::{bucket_arn, grant_remediation, Denial};
+use crate::{Context, Outcome};
+use async_trait::async_trait;
+
+pub struct ListObjects;
+
+static INFO: CheckInfo = CheckInfo {
+    id: "list-objects",
+    title: "Listing the bucket is allowed",
+    category: Category::Permissions,
+    online: true,
+    requires: &["bucket-exists"],
+    docs: r#"## What it checks
+Sends ListObjectsV2 for at most one key under the path's fixed prefix, as the export service
+does after each upload to confirm the file arrived.
+
+## Why it matters
+ListObjectsV2 is authorised as `s3:ListBucket` on the **bucket** ARN (`arn:aws:s3:::BUCKET`),
+not on the objects. The most common broken policy grants every action on `arn:aws:s3:::BUCKET/*`
+only: uploads are allowed, and the listing that follows is denied.
+
+## How to fix
+Add a statement on the bucket ARN, without `/*`:
+`{"Sid":"ListExportBucket","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::BUCKET"}`
+
+## References
+- ListObjectsV2: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+- Actions, resources and condition keys for S3: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+"#,
+};
+
+#[async_trait]
+impl Check for ListObjects {
+    fn info(&self) -> &'static CheckInfo {
+        &INFO
+    }
+
+    async fn run(&self, ctx: &Context) -> Outcome {
+        let bucket = &ctx.target.bucket;
+        let prefix = ctx.target.key_prefix();
+        let answer = match ctx.s3().await {
+            Ok(s3) => s3
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .max_keys(1)
+                .send()
+                .await
+                .map_err(|e| ApiFailure::from_sdk(&e)),
+            Err(failure) => Err(failure),
+        };
+        let shown_prefix = if prefix.is_empty() {
+            "the whole bucket".to_owned()
+        } else {
+            format!("prefix `{prefix}`")
+        };
+        match answer {
+            Ok(out) => Outcome::pass(format!("listing {shown_prefix} is allowed"))
+                .with_evidence("key_count", out.key_count().unwrap_or(0)),
+            Err(failure) if failure.is_not_implemented() => Outcome::skip(format!(
+                "ListObjectsV2 is not supported by this endpoint ({failure})"
+            )),
+            Err(failure) if failure.is_access_denied() => {
+                let outcome = Outcome::fail(
+                    "s3:ListBucket is denied: the export service lists the bucket to confirm each upload",
+                    grant_remediation("s3:ListBucket", &bucket_arn(bucket), "ListExportBucket", &failure),
+                )
+                .with_evidence("denied_permission", "s3:ListBucket")
+                .with_evidence("resource", bucket_arn(bucket));
+                match Denial::from_failure(&failure) {
+                    Some(denial) => outcome.with_detail(denial.describe()),
+                    None => outcome.with_detail("S3 gave no reason (it does not for cross-account requests). Likely causes, in order: the IAM policy grants s3:ListBucket only on arn:aws:s3:::BUCKET/* instead of the bucket ARN; a Deny in the bucket policy; a service control policy."),
+                }
+            }
+            Err(failure) => Outcome::error(
+                format!("could not list the bucket: {failure}"),
+                "Run again; if it persists, check the network path to S3.",
+            ),
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The dry-run upload: the tool's only write, shared by `dry-run-put` and `public-url`.
+//!
+//! Safety rules, in order:
+//! - the probe goes to one fixed key per path prefix, so repeated runs do not pile up objects;
+//! - it is written with `If-None-Match: *`, so it never replaces an existing object;
+//! - an existing object at that key is replaced only when it provably is an earlier probe (its
+//!   ETag is the MD5 of the probe body and its size matches), and then with `If-Match` on that
+//!   ETag, so nothing written in between is lost;
+//! - cleanup deletes exactly the version the probe created.
+
+use crate::api_error::ApiFailure;
+use crate::facts::ObjectLock;
+use crate::Context;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ObjectCannedAcl;
+use md5::{Digest, Md5};
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+/// The probe's file name, under the path's fixed prefix.
+pub const PROBE_NAME: &str = "bucket-preflight-probe.txt";
+
+/// The probe's content: fixed, so that its MD5 (the ETag of a single-part upload without
+/// SSE-KMS) identifies it.
+pub const PROBE_BODY: &[u8] = b"This object was written by bucket-preflight to prove that uploads to this bucket work.\nIt is safe to delete.\n";
+
+/// The quoted ETag S3 gives the probe.
+pub fn probe_etag() -> String {
+    let digest = Md5::digest(PROBE_BODY);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+#[derive(Debug, Clone)]
+pub enum Upload {
+    /// Not written, with the reason.
+    NotAttempted(String),
+    /// Written; `replaced_earlier_probe` when it replaced a probe left by an earlier run.
+    Written {
+        version_id: Option<String>,
+        replaced_earlier_probe: bool,
+    },
+    /// Something the tool did not write is at the probe key: left untouched.
+    KeyTaken,
+    Failed(ApiFailure),
+}
+
+#[derive(Debug, Clone)]
+pub enum Cleanup {
+    NotNeeded,
+    Deleted,
+    LeftBehind(ApiFailure),
+}
+
+#[derive(Debug, Clone)]
+pub enum PublicRead {
+    NotChecked,
+    /// The HTTP status of an anonymous GET of the result URL.
+    Status(u16),
+    Unreachable(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ProbeReport {
+    pub key: String,
+    pub url: String,
+    pub upload: Upload,
+    pub public_read: PublicRead,
+    pub cleanup: Cleanup,
+}
+
+#[derive(Default)]
+pub(crate) struct ProbeCell(OnceCell<ProbeReport>);
+
+impl Context {
+    /// The probe's key: the path's fixed prefix, then [`PROBE_NAME`].
+    pub fn probe_key(&self) -> String {
+        format!("{}{PROBE_NAME}", self.target.key_prefix())
+    }
+
+    /// The URL the probe is served at, built like every stored file's: `url_prefix` (or the
+    /// default), or — on an S3-compatible endpoint without `url_prefix` — the endpoint,
+    /// path-style.
+    pub fn probe_url(&self) -> String {
+        let prefix = match (&self.target.url_prefix, &self.target.endpoint) {
+            (None, Some(endpoint)) => {
+                format!("{}/{}/", endpoint.trim_end_matches('/'), self.target.bucket)
+            }
+            _ => self.target.effective_url_prefix(),
+        };
+        format!("{prefix}{}", self.probe_key())
+    }
+
+    /// Runs the dry-run upload once: write, read anonymously, clean up.
+    pub async fn probe(&self) -> &ProbeReport {
+        self.probe_cell.0.get_or_init(|| self.run_probe()).await
+    }
+
+    async fn run_probe(&self) -> ProbeReport {
+        let mut report = ProbeReport {
+            key: self.probe_key(),
+            url: self.probe_url(),
+            upload: Upload::NotAttempted(String::new()),
+            public_read: PublicRead::NotChecked,
+            cleanup: Cleanup::NotNeeded,
+        };
+        if !self.settings.write {
+            report.upload = Upload::NotAttempted("--no-write: no upload attempted".into());
+            return report;
+        }
+        if let Ok(ObjectLock {
+            enabled: true,
+            default_retention: Some(retention),
+        }) = self.object_lock().await
+        {
+            if !self.settings.write_locked {
+                report.upload = Upload::NotAttempted(format!(
+                    "object lock would keep the probe ({retention}); pass --write-locked to upload anyway"
+                ));
+                return report;
+            }
+        }
+        let s3 = match self.s3().await {
+            Ok(s3) => s3,
+            Err(failure) => {
+                report.upload = Upload::Failed(failure);
+                return report;
+            }
+        };
+        report.upload = self.write_probe(&s3, &report.key).await;
+        if let Upload::Written { version_id, .. } = &report.upload {
+            report.public_read = read_anonymously(&report.url).await;
+            let delete = s3
+                .delete_object()
+                .bucket(&self.target.bucket)
+                .key(&report.key)
+                .set_version_id(version_id.clone())
+                .set_expected_bucket_owner(self.settings.expected_owner.clone())
+                .send()
+                .await;
+            report.cleanup = match delete {
+                Ok(_) => Cleanup::Deleted,
+                Err(err) => Cleanup::LeftBehind(ApiFailure::from_sdk(&err)),
+            };
+        }
+        report
+    }
+
+    fn put_probe(
+        &self,
+        s3: &aws_sdk_s3::Client,
+        key: &str,
+    ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
+        let acl = self.target.acl.canned_header().map(ObjectCannedAcl::from);
+        s3.put_object()
+            .bucket(&self.target.bucket)
+            .key(key)
+            .body(ByteStream::from_static(PROBE_BODY))
+            .content_type("text/plain")
+            .metadata("written-by", "bucket-preflight")
+            .set_acl(acl)
+            .set_expected_bucket_owner(self.settings.expected_owner.clone())
+    }
+
+    async fn write_probe(&self, s3: &aws_sdk_s3::Client, key: &str) -> Upload {
+        let first = self.put_probe(s3, key).if_none_match("*").send().await;
+        let failure = match first {
+            Ok(out) => {
+                return Upload::Written {
+                    version_id: out.version_id().map(str::to_owned),
+                    replaced_earlier_probe: false,
+                }
+            }
+            Err(err) => ApiFailure::from_sdk(&err),
+        };
+        if failure.status != Some(412) && !failure.code_is("PreconditionFailed") {
+            return Upload::Failed(failure);
+        }
+        // Something is at the probe key. Replace it only if it is provably an earlier probe.
+        let listed = s3
+            .list_objects_v2()
+            .bucket(&self.target.bucket)
+            .prefix(key)
+            .max_keys(1)
+            .send()
+            .await;
+        let existing = match listed {
+            Ok(out) => out
+                .contents()
+                .iter()
+                .find(|o| o.key() == Some(key))
+                .cloned(),
+            Err(err) => return Upload::Failed(ApiFailure::from_sdk(&err)),
+        };
+        let etag = probe_etag();
+        let is_earlier_probe = existing.as_ref().is_some_and(|o| {
+            o.e_tag() == Some(etag.as_str()) && o.size() == Some(PROBE_BODY.len() as i64)
+        });
+        if !is_earlier_probe {
+            return Upload::KeyTaken;
+        }
+        match self.put_probe(s3, key).if_match(etag).send().await {
+            Ok(out) => Upload::Written {
+                version_id: out.version_id().map(str::to_owned),
+                replaced_earlier_probe: true,
+            },
+            Err(err) => {
+                let failure = ApiFailure::from_sdk(&err);
+                if failure.status == Some(412) {
+                    Upload::KeyTaken
+                } else {
+                    Upload::Failed(failure)
+                }
+            }
+        }
+    }
+}
+
+/// An unauthenticated GET, as a browser would send it.
+async fn read_anonymously(url: &str) -> PublicRead {
+    // reqwest is built without a crypto provider of its own; use the one the AWS SDK brings.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+    {
+        Ok(client) => client,
+        Err(err) => return PublicRead::Unreachable(err.to_string()),
+    };
+    match client.get(url).send().await {
+        Ok(response) => PublicRead::Status(response.status().as_u16()),
+        Err(err) => PublicRead::Unreachable(
+            aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_etag_is_the_md5_of_its_body() {
+        assert_eq!(probe_etag().len(), 34);
+        assert!(probe_etag().starts_with('"') && probe_etag().ends_with('"'));
+    }
+}
