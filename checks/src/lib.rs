@@ -19,6 +19,8 @@ pub mod probe;
 pub mod registry;
 #[cfg(test)]
 pub(crate) mod replay;
+#[cfg(test)]
+mod scenarios;
 pub mod session;
 pub mod target;
 

@@ -22,6 +22,22 @@ struct Route {
 /// Requests the replay saw, as `METHOD uri`, for asserting what was (not) sent.
 pub type RequestLog = Arc<Mutex<Vec<String>>>;
 
+/// An S3 Control error body: unlike S3's, wrapped in `<ErrorResponse>`.
+pub fn s3control_error(code: &str, message: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<ErrorResponse><Error><Code>{code}</Code><Message>{message}</Message><AccountId>111122223333</AccountId></Error><RequestId>4442587FB7D0A2F9</RequestId><HostId>vjhDA6Mt5bCJ1ERDZyWuDe+Iqfq2BhJKx8CG/SsRE5TwZ5Etd5zIlOxaTjMmGvwzwbVeHwFAXE4=</HostId></ErrorResponse>"#
+    )
+}
+
+/// An S3 error body, as S3 sends it.
+pub fn s3_error(code: &str, message: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>{code}</Code><Message>{message}</Message><RequestId>4442587FB7D0A2F9</RequestId><HostId>vjhDA6Mt5bCJ1ERDZyWuDe+Iqfq2BhJKx8CG/SsRE5TwZ5Etd5zIlOxaTjMmGvwzwbVeHwFAXE4=</HostId></Error>"#
+    )
+}
+
 #[derive(Default)]
 pub struct Replay {
     routes: Vec<Route>,
@@ -73,6 +89,31 @@ impl Replay {
         )
     }
 
+    /// A bucket on AWS in `region` that is ready for `acl: public`: HeadBucket 200 with the
+    /// region header, nothing configured (the documented 404 answers), uploads and deletes
+    /// accepted. Routes added before this one override it.
+    pub fn healthy_bucket(self, region: &str) -> Self {
+        let location = if region == "us-east-1" {
+            String::new()
+        } else {
+            region.to_owned()
+        };
+        self.identity()
+            .on("HEAD", "amazonaws.com", 200, &[("x-amz-bucket-region", region)], "")
+            .on("GET", "?location", 200, &[], &format!(r#"<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{location}</LocationConstraint>"#))
+            .on("GET", "/v20180820/configuration/publicAccessBlock", 404, &[], &s3control_error("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"))
+            .on("GET", "?publicAccessBlock", 404, &[], &s3_error("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"))
+            .on("GET", "?ownershipControls", 404, &[], &s3_error("OwnershipControlsNotFoundError", "The bucket ownership controls were not found"))
+            .on("GET", "?versioning", 200, &[], r#"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>"#)
+            .on("GET", "?encryption", 200, &[], r#"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"#)
+            .on("GET", "?policy", 404, &[], &s3_error("NoSuchBucketPolicy", "The bucket policy does not exist"))
+            .on("GET", "?requestPayment", 200, &[], r#"<RequestPaymentConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Payer>BucketOwner</Payer></RequestPaymentConfiguration>"#)
+            .on("GET", "?object-lock", 404, &[], &s3_error("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"))
+            .on("GET", "list-type=2", 200, &[], r#"<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>my-bucket</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>"#)
+            .on("PUT", "amazonaws.com", 200, &[("etag", "\"0123456789abcdef0123456789abcdef\"")], "")
+            .on("DELETE", "amazonaws.com", 204, &[], "")
+    }
+
     pub async fn session(self, mut options: SessionOptions) -> (Session, RequestLog) {
         let log: RequestLog = Arc::default();
         let seen = log.clone();
@@ -85,9 +126,17 @@ impl Replay {
                 .bytes()
                 .map(|b| String::from_utf8_lossy(b).into_owned())
                 .unwrap_or_default();
+            let headers: String = request
+                .headers()
+                .iter()
+                .map(|(k, v)| format!("{k}: {}\n", v.to_str().unwrap_or_default()))
+                .collect();
             seen.lock().unwrap().push(format!("{method} {uri}"));
             let route = routes.iter().find(|r| {
-                r.method == method && (uri.contains(&r.needle) || body.contains(&r.needle))
+                r.method == method
+                    && (uri.contains(&r.needle)
+                        || body.contains(&r.needle)
+                        || headers.contains(&r.needle))
             });
             let mut response = http::Response::builder();
             let body = match route {

@@ -53,8 +53,15 @@ impl Check for RequesterPays {
                 ),
             }
             .with_evidence("payer", "Requester"),
-            Err(failure) => unreadable("the requester-pays setting", "s3:GetBucketRequestPayment", &bucket_arn(bucket), "ReadRequestPayment", failure)
-                .with_detail("S3 also answers 403 here to non-owners of a requester-pays bucket."),
+            Err(failure) => {
+                let outcome = unreadable("the requester-pays setting", "s3:GetBucketRequestPayment", &bucket_arn(bucket), "ReadRequestPayment", failure);
+                const NOTE: &str = "S3 also answers 403 here to non-owners of a requester-pays bucket.";
+                let detail = match &outcome.detail {
+                    Some(detail) => format!("{detail}. {NOTE}"),
+                    None => NOTE.to_owned(),
+                };
+                outcome.with_detail(detail)
+            }
         }
     }
 }
