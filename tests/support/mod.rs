@@ -193,6 +193,8 @@ pub struct BucketSetup {
     /// BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets.
     pub public_access_block: Option<[bool; 4]>,
     pub policy: Option<String>,
+    /// Default retention in days, GOVERNANCE mode (needs `object_lock`).
+    pub lock_retention_days: Option<i32>,
     pub objects: Vec<(String, Vec<u8>)>,
 }
 
@@ -263,6 +265,27 @@ impl BucketSetup {
                 .await
                 .expect("put public access block");
         }
+        if let Some(days) = self.lock_retention_days {
+            let retention = DefaultRetention::builder()
+                .mode(ObjectLockRetentionMode::Governance)
+                .days(days)
+                .build();
+            s3.put_object_lock_configuration()
+                .bucket(bucket)
+                .object_lock_configuration(
+                    ObjectLockConfiguration::builder()
+                        .object_lock_enabled(ObjectLockEnabled::Enabled)
+                        .rule(
+                            ObjectLockRule::builder()
+                                .default_retention(retention)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("put object lock configuration");
+        }
         if let Some(policy) = &self.policy {
             s3.put_bucket_policy()
                 .bucket(bucket)
@@ -280,5 +303,83 @@ impl BucketSetup {
                 .await
                 .expect("put object");
         }
+    }
+}
+
+/// Keys of an IAM user created in the emulator.
+#[derive(Debug, Clone)]
+pub struct UserKeys {
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl Emulator {
+    fn iam(&self) -> aws_sdk_iam::Client {
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                ACCESS_KEY, SECRET_KEY, None, None, "fixture",
+            ))
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
+    }
+
+    /// Creates an IAM user with one inline policy and an access key.
+    pub async fn create_user(&self, name: &str, policy: &serde_json::Value) -> UserKeys {
+        let iam = self.iam();
+        iam.create_user()
+            .user_name(name)
+            .send()
+            .await
+            .expect("create user");
+        iam.put_user_policy()
+            .user_name(name)
+            .policy_name(format!("{name}-policy"))
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .expect("put user policy");
+        let key = iam
+            .create_access_key()
+            .user_name(name)
+            .send()
+            .await
+            .expect("create access key");
+        let key = key.access_key().expect("access key");
+        UserKeys {
+            access_key: key.access_key_id().to_owned(),
+            secret_key: key.secret_access_key().to_owned(),
+        }
+    }
+
+    /// Turns on IAM enforcement: from now on only keys of users created above are accepted,
+    /// and only for what their policies allow.
+    pub fn enforce_iam(&self) {
+        use std::io::{Read, Write};
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).expect("connect to the emulator");
+        let body = "0";
+        write!(
+            stream,
+            "POST /moto-api/reset-auth HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "reset-auth failed: {response}"
+        );
+    }
+
+    /// The environment for running as `keys` instead of the root user.
+    pub fn env_as(&self, keys: &UserKeys) -> Vec<(String, String)> {
+        let mut env = isolated_env();
+        env.push(("AWS_ACCESS_KEY_ID".into(), keys.access_key.clone()));
+        env.push(("AWS_SECRET_ACCESS_KEY".into(), keys.secret_key.clone()));
+        env
     }
 }

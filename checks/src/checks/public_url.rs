@@ -55,9 +55,13 @@ impl Check for PublicUrl {
         let acl = ctx.target.acl;
         let outcome = match (&probe.public_read, acl.is_public()) {
             (PublicRead::Status(200), true) => Outcome::pass(format!("anyone can read stored files: GET {url} → 200")),
+            (PublicRead::Status(status), _) if !matches!(status, 200 | 401 | 403 | 404) => Outcome::error(
+                format!("GET {url} → {status}: could not tell whether stored files are publicly readable"),
+                "Run again; if it persists, check what serves `url_prefix` (the bucket, or a CDN in front of it).",
+            ),
             (PublicRead::Status(status), true) => {
                 let why = match status {
-                    403 => "S3 (or the CDN) refuses anonymous reads: IgnorePublicAcls at bucket or account level drops the public ACL, or a bucket policy denies reads",
+                    401 | 403 => "S3 (or the CDN) refuses anonymous reads: IgnorePublicAcls at bucket or account level drops the public ACL, or a bucket policy denies reads",
                     404 => "the URL does not lead to the stored file: `url_prefix` points elsewhere",
                     _ => "the URL does not serve the file",
                 };
