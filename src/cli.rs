@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a bucket against the store step's parameters.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Show a check's documentation: what it checks, why it matters, how to fix it.
     Explain {
         /// The check's id, as shown by `list`.

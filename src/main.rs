@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::List { format } => list(format),
         Command::Explain { check_id } => explain(&check_id),
         Command::Check(args) => {
+            let args = *args;
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()

@@ -42,14 +42,29 @@ fn invalid_bucket_name_fails_and_names_each_violation() {
 
 #[test]
 fn dotted_bucket_warns_about_https() {
-    let r = run(&["check", "my.dotted.bucket", "--offline"]);
+    let r = run(&["check", "my.dotted.bucket", "--offline", "--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let name = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "bucket-name")
+        .unwrap();
+    assert_eq!(name["status"], "warn");
     assert!(
-        r.stdout.contains("WARN")
-            && r.stdout
-                .contains("HTTPS virtual-hosted URLs will fail certificate validation"),
-        "{}",
-        r.stdout
+        name["summary"]
+            .as_str()
+            .unwrap()
+            .contains("HTTPS virtual-hosted URLs will fail certificate validation"),
+        "{name}"
+    );
+    assert!(
+        name["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("https://s3.<bucket_region>.amazonaws.com/my.dotted.bucket/"),
+        "{name}"
     );
     let strict = run(&["check", "my.dotted.bucket", "--offline", "--strict"]);
     assert_eq!(strict.code, 1, "--strict turns warnings into exit 1");

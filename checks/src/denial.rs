@@ -112,6 +112,39 @@ pub fn grant_remediation(action: &str, resource: &str, sid: &str, failure: &ApiF
     }
 }
 
+/// The outcome when a configuration could not be read: `skip` where the endpoint lacks the
+/// API, `warn` naming the permission where it was denied, `error` otherwise. Never `pass`.
+pub fn unreadable(
+    what: &str,
+    permission: &str,
+    resource: &str,
+    sid: &str,
+    failure: &ApiFailure,
+) -> crate::Outcome {
+    use crate::Outcome;
+    if failure.is_not_implemented() {
+        return Outcome::skip(format!(
+            "{what}: not supported by this endpoint ({failure})"
+        ));
+    }
+    if failure.is_access_denied() {
+        let mut outcome = Outcome::warn(
+            format!(
+                "cannot read {what}: {permission} is not granted, so this could not be verified"
+            ),
+            grant_remediation(permission, resource, sid, failure),
+        );
+        if let Some(denial) = Denial::from_failure(failure) {
+            outcome = outcome.with_detail(denial.describe());
+        }
+        return outcome.with_evidence("denied_permission", permission);
+    }
+    Outcome::error(
+        format!("could not read {what}: {failure}"),
+        "Run again; if it persists, check the network path to S3 (proxy, firewall, --endpoint-url).",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,37 +186,4 @@ mod tests {
             r#"{"Sid":"ListExportBucket","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b-1"}"#
         );
     }
-}
-
-/// The outcome when a configuration could not be read: `skip` where the endpoint lacks the
-/// API, `warn` naming the permission where it was denied, `error` otherwise. Never `pass`.
-pub fn unreadable(
-    what: &str,
-    permission: &str,
-    resource: &str,
-    sid: &str,
-    failure: &ApiFailure,
-) -> crate::Outcome {
-    use crate::Outcome;
-    if failure.is_not_implemented() {
-        return Outcome::skip(format!(
-            "{what}: not supported by this endpoint ({failure})"
-        ));
-    }
-    if failure.is_access_denied() {
-        let mut outcome = Outcome::warn(
-            format!(
-                "cannot read {what}: {permission} is not granted, so this could not be verified"
-            ),
-            grant_remediation(permission, resource, sid, failure),
-        );
-        if let Some(denial) = Denial::from_failure(failure) {
-            outcome = outcome.with_detail(denial.describe());
-        }
-        return outcome.with_evidence("denied_permission", permission);
-    }
-    Outcome::error(
-        format!("could not read {what}: {failure}"),
-        "Run again; if it persists, check the network path to S3 (proxy, firewall, --endpoint-url).",
-    )
 }

@@ -13,6 +13,7 @@ pub mod checks;
 pub mod context;
 pub mod denial;
 pub mod facts;
+pub mod iam;
 pub mod outcome;
 pub mod path_template;
 pub mod probe;

@@ -164,6 +164,12 @@ pub fn suggest_region(given: &str) -> Option<String> {
     is_region_code(&candidate).then_some(candidate)
 }
 
+/// A path-style URL prefix for `bucket`: the form that works for every bucket name over HTTPS.
+pub fn path_style_url_prefix(bucket: &str, region: Option<&str>) -> String {
+    let region = region.unwrap_or("<bucket_region>");
+    format!("https://s3.{region}.amazonaws.com/{bucket}/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,10 +241,4 @@ mod tests {
         t.path = "static/logo.png".into();
         assert_eq!(t.key_prefix(), "static/logo.png");
     }
-}
-
-/// A path-style URL prefix for `bucket`: the form that works for every bucket name over HTTPS.
-pub fn path_style_url_prefix(bucket: &str, region: Option<&str>) -> String {
-    let region = region.unwrap_or("<bucket_region>");
-    format!("https://s3.{region}.amazonaws.com/{bucket}/")
 }

@@ -119,10 +119,10 @@ pub fn render(report: &Report, style: &TableStyle) -> String {
         report.counts_line(),
         report.verdict_line(style.strict)
     );
-    let explain = report
-        .results
+    let worst_first = [Status::Fail, Status::Error, Status::Warn];
+    let explain = worst_first
         .iter()
-        .find(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Error));
+        .find_map(|status| report.results.iter().find(|r| r.status == *status));
     if let Some(first) = explain {
         let _ = writeln!(
             out,

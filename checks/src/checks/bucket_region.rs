@@ -93,7 +93,7 @@ impl Check for BucketRegion {
                 ),
                 Err(failure) if failure.is_access_denied() => Outcome::fail(
                     format!("bucket_region is not set and s3:GetBucketLocation is denied, so exports cannot find the bucket's region ({region})"),
-                    format!("Set `bucket_region: {region}`. Alternatively: {}", grant_remediation("s3:GetBucketLocation", &bucket_arn(bucket), "LocateExportBucket", &failure)),
+                    format!("Set `bucket_region: {region}`. Alternatively: {}", grant_remediation("s3:GetBucketLocation", &bucket_arn(bucket), "LocateExportBucket", failure)),
                 ),
                 Err(failure) => Outcome::warn(
                     format!("bucket `{bucket}` is in {region}; bucket_region is not set and GetBucketLocation could not be checked ({failure})"),

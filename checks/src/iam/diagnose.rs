@@ -1,0 +1,551 @@
+//! The classic mistakes in upload policies, named so a person can fix them: bucket actions
+//! granted on object ARNs and the reverse, a resource prefix that misses the export path,
+//! another bucket's name, misspelled actions, resources that are not ARNs.
+
+use super::arn::{arn_matches, bucket_arn, Arn};
+use super::policy::{Effect, PatternList, PolicyDocument, Statement};
+use super::variables::widen_variables;
+use serde::Serialize;
+use wildmatch::WildMatch;
+
+/// One request an upload makes: the action and the exact resource it acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequiredAction {
+    pub action: &'static str,
+    pub resource: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MistakeKind {
+    /// e.g. `s3:ListBucket` granted only on `BUCKET/*`: it acts on the bucket ARN.
+    BucketActionOnObjectArn,
+    /// e.g. `s3:PutObject` granted only on the bucket ARN: it acts on object ARNs.
+    ObjectActionOnBucketArn,
+    /// Objects granted under another prefix than the one files are written to.
+    PrefixNotCovered,
+    /// A resource names another bucket than the export bucket.
+    WrongBucket,
+    /// An S3/KMS action that does not exist (often a typo such as `s3:PutObjects`).
+    UnknownAction,
+    /// A resource that is not an ARN, such as `my-bucket/*`.
+    ResourceNotArn,
+    /// An Allow statement without Resource, which grants nothing.
+    MissingResource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mistake {
+    pub kind: MistakeKind,
+    /// The statement's Sid, or `#index`.
+    pub statement: Option<String>,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+/// Actions an export may need, so a typo of one of them is recognised.
+pub const KNOWN_UPLOAD_ACTIONS: &[&str] = &[
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    "s3:PutObject",
+    "s3:PutObjectAcl",
+    "s3:PutObjectTagging",
+    "s3:GetObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketRequestPayment",
+    "s3:GetAccountPublicAccessBlock",
+    "s3:ListAllMyBuckets",
+    "kms:GenerateDataKey",
+    "kms:Decrypt",
+];
+
+/// Other real S3 and KMS actions that policies commonly hold. They are never flagged as
+/// unknown; without them a policy that also grants, say, `s3:GetObjectVersion` would be.
+const OTHER_REAL_ACTIONS: &[&str] = &[
+    "s3:AbortMultipartUpload",
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:DeleteObjectTagging",
+    "s3:DeleteObjectVersionTagging",
+    "s3:GetBucketAcl",
+    "s3:GetBucketCORS",
+    "s3:GetBucketLogging",
+    "s3:GetBucketNotification",
+    "s3:GetBucketPolicyStatus",
+    "s3:GetBucketTagging",
+    "s3:GetBucketWebsite",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetObjectAcl",
+    "s3:GetObjectAttributes",
+    "s3:GetObjectLegalHold",
+    "s3:GetObjectRetention",
+    "s3:GetObjectTagging",
+    "s3:GetObjectVersion",
+    "s3:GetObjectVersionAcl",
+    "s3:GetObjectVersionAttributes",
+    "s3:GetObjectVersionTagging",
+    "s3:GetReplicationConfiguration",
+    "s3:ListBucketMultipartUploads",
+    "s3:ListBucketVersions",
+    "s3:ListMultipartUploadParts",
+    "s3:PutBucketAcl",
+    "s3:PutBucketCORS",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketTagging",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+    "s3:PutObjectVersionAcl",
+    "s3:PutObjectVersionTagging",
+    "s3:RestoreObject",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+];
+
+/// A misspelling this close to a known action is worth suggesting it.
+const SUGGESTION_DISTANCE: usize = 3;
+
+/// Finds the classic mistakes of an upload policy for `bucket`, where files go under
+/// `key_prefix`, given the requests the upload makes (see `minimal::required_actions`).
+/// Principals and conditions are ignored: this is about what the policy grants on paper.
+pub fn diagnose_upload_policy(
+    policy: &PolicyDocument,
+    bucket: &str,
+    key_prefix: &str,
+    required: &[RequiredAction],
+) -> Vec<Mistake> {
+    let target = ExportTarget { bucket, key_prefix };
+    let mut mistakes: Vec<Mistake> = policy
+        .statements
+        .iter()
+        .flat_map(|statement| statement_mistakes(statement, &target))
+        .collect();
+    for needed in required {
+        if is_granted_on_paper(policy, needed) {
+            continue;
+        }
+        for statement in allows_naming_action(policy, needed.action) {
+            mistakes.extend(misplaced_grants(statement, needed, &target));
+        }
+    }
+    dedup_keeping_order(mistakes)
+}
+
+struct ExportTarget<'a> {
+    bucket: &'a str,
+    key_prefix: &'a str,
+}
+
+impl ExportTarget<'_> {
+    fn objects_pattern(&self) -> String {
+        format!("{}/{}*", bucket_arn(self.bucket), self.key_prefix)
+    }
+}
+
+fn statement_mistakes(statement: &Statement, target: &ExportTarget) -> Vec<Mistake> {
+    let mut mistakes: Vec<Mistake> = statement
+        .action
+        .patterns
+        .iter()
+        .filter_map(|action| unknown_action(action))
+        .map(|message| mistake(MistakeKind::UnknownAction, statement, message))
+        .collect();
+    if let Some(resources) = &statement.resource {
+        mistakes.extend(
+            resources
+                .patterns
+                .iter()
+                .filter(|pattern| *pattern != "*" && Arn::parse(pattern).is_none())
+                .map(|pattern| {
+                    let message = format!(
+                        "Resource {pattern:?} is not an ARN; S3 resources look like {} or {}",
+                        bucket_arn(target.bucket),
+                        target.objects_pattern()
+                    );
+                    mistake(MistakeKind::ResourceNotArn, statement, message)
+                }),
+        );
+    } else if statement.effect == Effect::Allow {
+        let message = format!(
+            "{} has no Resource, so it grants nothing; add the ARNs it is meant for",
+            statement.label()
+        );
+        mistakes.push(mistake(MistakeKind::MissingResource, statement, message));
+    }
+    mistakes
+}
+
+/// Why an action pattern names no real S3/KMS action, or `None` when it is fine. Wildcard
+/// patterns and other services' actions are left alone.
+fn unknown_action(pattern: &str) -> Option<String> {
+    if pattern.contains(['*', '?']) {
+        return None;
+    }
+    let Some((service, _)) = pattern.split_once(':') else {
+        return Some(match closest_known_action(&format!("s3:{pattern}")) {
+            Some(known) => format!("{pattern:?} has no service prefix; write {known:?}"),
+            None => format!("{pattern:?} has no service prefix such as \"s3:\""),
+        });
+    };
+    let checked = ["s3", "kms"]
+        .iter()
+        .any(|known| service.eq_ignore_ascii_case(known));
+    let known = KNOWN_UPLOAD_ACTIONS
+        .iter()
+        .chain(OTHER_REAL_ACTIONS)
+        .any(|action| action.eq_ignore_ascii_case(pattern));
+    if !checked || known {
+        return None;
+    }
+    Some(match closest_known_action(pattern) {
+        Some(suggestion) => {
+            format!("{pattern:?} is not an S3 or KMS action; did you mean {suggestion:?}?")
+        }
+        None => {
+            format!("{pattern:?} is not an S3 or KMS action this tool knows; check its spelling")
+        }
+    })
+}
+
+fn closest_known_action(pattern: &str) -> Option<&'static str> {
+    let pattern = pattern.to_lowercase();
+    KNOWN_UPLOAD_ACTIONS
+        .iter()
+        .map(|known| (strsim::levenshtein(&pattern, &known.to_lowercase()), *known))
+        .filter(|(distance, _)| *distance <= SUGGESTION_DISTANCE)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
+/// Whether some Allow statement names the action on the resource, ignoring conditions and
+/// principals (and assuming policy variables could resolve favourably).
+fn is_granted_on_paper(policy: &PolicyDocument, needed: &RequiredAction) -> bool {
+    allows_naming_action(policy, needed.action).any(|statement| {
+        statement
+            .resource
+            .as_ref()
+            .is_some_and(|resources| covers_resource(resources, &needed.resource))
+    })
+}
+
+fn allows_naming_action<'p>(
+    policy: &'p PolicyDocument,
+    action: &'p str,
+) -> impl Iterator<Item = &'p Statement> {
+    policy.statements.iter().filter(move |statement| {
+        statement.effect == Effect::Allow && names_action(&statement.action, action)
+    })
+}
+
+fn names_action(actions: &PatternList, action: &str) -> bool {
+    let listed = actions
+        .patterns
+        .iter()
+        .any(|pattern| WildMatch::new_case_insensitive(pattern).matches(action));
+    listed != actions.negated
+}
+
+fn covers_resource(resources: &PatternList, resource: &str) -> bool {
+    let listed = resources
+        .patterns
+        .iter()
+        .any(|pattern| arn_matches(&widen_variables(pattern), resource));
+    listed != resources.negated
+}
+
+/// Why a statement that names the action still does not grant it on the needed resource.
+fn misplaced_grants(
+    statement: &Statement,
+    needed: &RequiredAction,
+    target: &ExportTarget,
+) -> Vec<Mistake> {
+    let Some(needed_key) = Arn::parse(&needed.resource)
+        .and_then(|arn| arn.s3_location())
+        .map(|(_, key)| key)
+    else {
+        return Vec::new();
+    };
+    let Some(resources) = statement.resource.as_ref().filter(|list| !list.negated) else {
+        return Vec::new();
+    };
+    resources
+        .patterns
+        .iter()
+        .filter_map(|pattern| {
+            let (bucket, key) = Arn::parse(pattern)?.s3_location()?;
+            let grant = Grant {
+                pattern,
+                bucket,
+                key,
+            };
+            misplaced_grant(&grant, needed, needed_key, target)
+                .map(|(kind, message)| mistake(kind, statement, message))
+        })
+        .collect()
+}
+
+/// One S3 resource pattern of a statement, split into its bucket and key parts.
+struct Grant<'a> {
+    pattern: &'a str,
+    bucket: &'a str,
+    key: Option<&'a str>,
+}
+
+fn misplaced_grant(
+    grant: &Grant,
+    needed: &RequiredAction,
+    needed_key: Option<&str>,
+    target: &ExportTarget,
+) -> Option<(MistakeKind, String)> {
+    let action = needed.action;
+    let bucket_arn = bucket_arn(target.bucket);
+    if !WildMatch::new(grant.bucket).matches(target.bucket) {
+        return Some((
+            MistakeKind::WrongBucket,
+            format!(
+                "Resource {} names bucket {:?}, but the export bucket is {:?}",
+                grant.pattern, grant.bucket, target.bucket
+            ),
+        ));
+    }
+    match (needed_key, grant.key) {
+        (None, Some(_)) => Some((
+            MistakeKind::BucketActionOnObjectArn,
+            format!(
+                "{action} is granted only on {}, an object ARN, but it acts on the bucket itself: add {bucket_arn} to Resource",
+                grant.pattern
+            ),
+        )),
+        (Some(_), None) => Some((
+            MistakeKind::ObjectActionOnBucketArn,
+            format!(
+                "{action} is granted only on the bucket ARN {}, but it acts on objects: grant it on {}",
+                grant.pattern,
+                target.objects_pattern()
+            ),
+        )),
+        (Some(_), Some(_)) => Some((
+            MistakeKind::PrefixNotCovered,
+            format!(
+                "{action} is granted on {}, which does not cover {} where files are written: grant it on {}",
+                grant.pattern,
+                needed.resource,
+                target.objects_pattern()
+            ),
+        )),
+        (None, None) => None,
+    }
+}
+
+fn mistake(kind: MistakeKind, statement: &Statement, message: String) -> Mistake {
+    Mistake {
+        kind,
+        statement: Some(statement.name()),
+        message,
+    }
+}
+
+/// The same misplaced resource shows up once per required action it blocks; report it once.
+fn dedup_keeping_order(mistakes: Vec<Mistake>) -> Vec<Mistake> {
+    let mut unique: Vec<Mistake> = Vec::with_capacity(mistakes.len());
+    for mistake in mistakes {
+        if !unique.contains(&mistake) {
+            unique.push(mistake);
+        }
+    }
+    unique
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::eval::{evaluate, Decision, PolicyKind, Request};
+    use crate::iam::policy::parse_policy;
+
+    const BUCKET: &str = "my-bucket";
+
+    fn required(prefix: &str) -> Vec<RequiredAction> {
+        let object = format!("arn:aws:s3:::my-bucket/{prefix}example.jpg");
+        vec![
+            RequiredAction {
+                action: "s3:ListBucket",
+                resource: "arn:aws:s3:::my-bucket".into(),
+            },
+            RequiredAction {
+                action: "s3:GetBucketLocation",
+                resource: "arn:aws:s3:::my-bucket".into(),
+            },
+            RequiredAction {
+                action: "s3:PutObject",
+                resource: object.clone(),
+            },
+            RequiredAction {
+                action: "s3:PutObjectAcl",
+                resource: object,
+            },
+        ]
+    }
+
+    fn diagnose(statements: &str, prefix: &str) -> Vec<Mistake> {
+        let policy = parse_policy(&format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{statements}]}}"#
+        ))
+        .unwrap();
+        diagnose_upload_policy(&policy, BUCKET, prefix, &required(prefix))
+    }
+
+    fn kinds(mistakes: &[Mistake]) -> Vec<MistakeKind> {
+        mistakes.iter().map(|mistake| mistake.kind).collect()
+    }
+
+    const SEED_MISTAKE: &str = r#"{"Sid": "Export", "Effect": "Allow",
+        "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:PutObject", "s3:PutObjectAcl"],
+        "Resource": "arn:aws:s3:::my-bucket/*"}"#;
+
+    const CORRECT: &str = r#"{"Sid": "ListExportBucket", "Effect": "Allow",
+        "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": "arn:aws:s3:::my-bucket"},
+        {"Sid": "WriteExportedFiles", "Effect": "Allow",
+        "Action": ["s3:PutObject", "s3:PutObjectAcl"], "Resource": "arn:aws:s3:::my-bucket/*"}"#;
+
+    fn decisions(statements: &str) -> Vec<Decision> {
+        let policy = parse_policy(&format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{statements}]}}"#
+        ))
+        .unwrap();
+        required("")
+            .iter()
+            .map(|needed| {
+                evaluate(
+                    &policy,
+                    PolicyKind::Identity,
+                    &Request::new(needed.action, &needed.resource),
+                )
+                .decision
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bucket_actions_granted_only_on_objects() {
+        use Decision::{Allowed as A, NotGranted as N};
+        assert_eq!(decisions(SEED_MISTAKE), [N, N, A, A]);
+        let mistakes = diagnose(SEED_MISTAKE, "");
+        assert_eq!(kinds(&mistakes), [MistakeKind::BucketActionOnObjectArn; 2]);
+        assert_eq!(mistakes[0].statement.as_deref(), Some("Export"));
+        assert_eq!(
+            mistakes[0].message,
+            "s3:ListBucket is granted only on arn:aws:s3:::my-bucket/*, an object ARN, but it acts on the bucket itself: add arn:aws:s3:::my-bucket to Resource"
+        );
+        assert!(mistakes[1]
+            .message
+            .starts_with("s3:GetBucketLocation is granted only on arn:aws:s3:::my-bucket/*"));
+    }
+
+    #[test]
+    fn the_correctly_split_policy_has_no_mistakes() {
+        assert_eq!(decisions(CORRECT), [Decision::Allowed; 4]);
+        assert_eq!(diagnose(CORRECT, ""), []);
+        assert_eq!(diagnose(CORRECT, "exports/"), []);
+    }
+
+    #[test]
+    fn object_actions_granted_only_on_the_bucket() {
+        let mistakes = diagnose(
+            r#"{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:PutObject", "s3:PutObjectAcl"], "Resource": "arn:aws:s3:::my-bucket"}"#,
+            "exports/",
+        );
+        assert_eq!(kinds(&mistakes), [MistakeKind::ObjectActionOnBucketArn; 2]);
+        assert_eq!(mistakes[0].statement.as_deref(), Some("#1"));
+        assert!(
+            mistakes[0]
+                .message
+                .contains("grant it on arn:aws:s3:::my-bucket/exports/*"),
+            "{}",
+            mistakes[0].message
+        );
+    }
+
+    #[test]
+    fn a_resource_prefix_that_misses_the_path_prefix() {
+        let mistakes = diagnose(
+            r#"{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": "arn:aws:s3:::my-bucket"},
+               {"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectAcl"], "Resource": "arn:aws:s3:::my-bucket/uploads/*"}"#,
+            "exports/",
+        );
+        assert_eq!(kinds(&mistakes), [MistakeKind::PrefixNotCovered; 2]);
+        assert_eq!(
+            mistakes[0].message,
+            "s3:PutObject is granted on arn:aws:s3:::my-bucket/uploads/*, which does not cover arn:aws:s3:::my-bucket/exports/example.jpg where files are written: grant it on arn:aws:s3:::my-bucket/exports/*"
+        );
+    }
+
+    #[test]
+    fn another_bucket_is_named_once() {
+        let mistakes = diagnose(
+            r#"{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:PutObject", "s3:PutObjectAcl"],
+                "Resource": ["arn:aws:s3:::my-bucket-staging", "arn:aws:s3:::my-bucket-staging/*"]}"#,
+            "",
+        );
+        assert_eq!(kinds(&mistakes), [MistakeKind::WrongBucket; 2]);
+        assert_eq!(
+            mistakes[0].message,
+            r#"Resource arn:aws:s3:::my-bucket-staging names bucket "my-bucket-staging", but the export bucket is "my-bucket""#
+        );
+    }
+
+    #[test]
+    fn misspelled_actions() {
+        let mistakes = diagnose(
+            r#"{"Effect": "Allow", "Action": ["s3:PutObjects", "s3:Putobject", "s3:GetObjectVersion", "s3:Get*", "s3:PutObject???",
+                "sts:GetCallerIdentity", "ListBucket", "kms:GenerateDatakeys", "s3:Upload"], "Resource": "*"}"#,
+            "",
+        );
+        let messages: Vec<&str> = mistakes
+            .iter()
+            .map(|mistake| mistake.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                r#""s3:PutObjects" is not an S3 or KMS action; did you mean "s3:PutObject"?"#,
+                r#""ListBucket" has no service prefix; write "s3:ListBucket""#,
+                r#""kms:GenerateDatakeys" is not an S3 or KMS action; did you mean "kms:GenerateDataKey"?"#,
+                r#""s3:Upload" is not an S3 or KMS action this tool knows; check its spelling"#,
+            ]
+        );
+        assert_eq!(kinds(&mistakes), [MistakeKind::UnknownAction; 4]);
+    }
+
+    #[test]
+    fn resources_that_are_not_arns_and_missing_resources() {
+        let mistakes = diagnose(
+            r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::my-bucket"},
+               {"Effect": "Allow", "Action": "s3:GetBucketLocation"},
+               {"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectAcl"], "Resource": "my-bucket/*"}"#,
+            "",
+        );
+        assert_eq!(
+            kinds(&mistakes),
+            [MistakeKind::MissingResource, MistakeKind::ResourceNotArn]
+        );
+        assert_eq!(
+            mistakes[1].message,
+            r#"Resource "my-bucket/*" is not an ARN; S3 resources look like arn:aws:s3:::my-bucket or arn:aws:s3:::my-bucket/*"#
+        );
+    }
+}

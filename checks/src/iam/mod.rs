@@ -1,0 +1,26 @@
+//! IAM policies as an S3 upload meets them.
+//!
+//! - [`parse_policy`] reads an identity or bucket policy, with errors that name the statement
+//!   and element to fix.
+//! - [`evaluate`] applies IAM's evaluation logic to one request (action, resource, caller,
+//!   condition keys). What cannot be known offline yields [`Decision::Conditional`] with the
+//!   open question spelled out, never a guess.
+//! - [`diagnose_upload_policy`] names the classic mistakes (ListBucket on `bucket/*`, a prefix
+//!   that misses the export path, a typo in an action, ...).
+//! - [`minimal_policy`] writes the smallest policy that works, and [`required_actions`] lists
+//!   the requests it must allow.
+
+mod arn;
+mod condition;
+pub mod diagnose;
+pub mod eval;
+pub mod minimal;
+pub mod policy;
+mod principal;
+mod truth;
+mod variables;
+
+pub use diagnose::{diagnose_upload_policy, Mistake, MistakeKind, RequiredAction};
+pub use eval::{evaluate, Decision, Evaluation, MatchedStatement, PolicyKind, Request};
+pub use minimal::{minimal_policy, required_actions, PolicyRequest};
+pub use policy::{parse_policy, Effect, PolicyDocument, PolicyError};
