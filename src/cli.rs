@@ -21,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Check a bucket against the store step's parameters.
     Check(Box<CheckArgs>),
+    /// Print the least-privilege IAM policy the export needs (JSON on stdout, notes on stderr).
+    Policy(Box<PolicyArgs>),
     /// Show a check's documentation: what it checks, why it matters, how to fix it.
     Explain {
         /// The check's id, as shown by `list`.
@@ -34,8 +36,9 @@ pub enum Command {
     },
 }
 
+/// The store step's parameters, shared by `check` and `policy`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct StoreArgs {
     /// The bucket's name (`s3://name` is accepted too).
     #[arg(value_name = "BUCKET", value_parser = parse_bucket)]
     pub bucket: String,
@@ -52,11 +55,11 @@ pub struct CheckArgs {
     /// The store step's `path` template.
     #[arg(long, value_name = "TEMPLATE", default_value = DEFAULT_PATH)]
     pub path: String,
+}
 
-    /// The store step's `url_prefix` (default: http://BUCKET.s3.amazonaws.com/).
-    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
-    pub url_prefix: Option<String>,
-
+/// Where and as whom to talk to AWS, shared by `check` and `policy`.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
     /// Talk to an S3-compatible endpoint instead of AWS (also read from AWS_ENDPOINT_URL).
     #[arg(long, value_name = "URL", value_parser = parse_http_url)]
     pub endpoint_url: Option<String>,
@@ -65,7 +68,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub path_style: bool,
 
-    /// The AWS profile whose credentials to check (default: AWS_PROFILE, then `default`).
+    /// The AWS profile whose credentials to use (default: AWS_PROFILE, then `default`).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
@@ -73,6 +76,40 @@ pub struct CheckArgs {
     /// profile's region, then us-east-1).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+}
+
+impl AwsArgs {
+    /// The endpoint from the flag, else from `AWS_ENDPOINT_URL`.
+    pub fn endpoint(&self) -> Option<String> {
+        self.endpoint_url.clone().or_else(|| {
+            std::env::var("AWS_ENDPOINT_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+        })
+    }
+
+    pub fn session_options(&self) -> preflight::SessionOptions {
+        preflight::SessionOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint(),
+            path_style: self.path_style,
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// The store step's `url_prefix` (default: http://BUCKET.s3.amazonaws.com/).
+    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
+    pub url_prefix: Option<String>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
 
     /// Run only the checks that need no credentials and no network.
     #[arg(long)]
@@ -93,6 +130,19 @@ pub struct CheckArgs {
     /// Fail when versioning is not enabled.
     #[arg(long)]
     pub expect_versioning: bool,
+
+    /// Also analyse this policy document offline (an identity policy unless --policy-kind bucket).
+    #[arg(long, value_name = "FILE")]
+    pub policy_file: Option<std::path::PathBuf>,
+
+    /// What --policy-file holds.
+    #[arg(long, value_enum, default_value_t = PolicyKindArg::Identity, requires = "policy_file")]
+    pub policy_kind: PolicyKindArg,
+
+    /// Simulate this principal's permissions (IAM user or role ARN) with the IAM policy simulator,
+    /// instead of the caller's; the caller needs iam:SimulatePrincipalPolicy.
+    #[arg(long, value_name = "ARN", value_parser = parse_principal_arn)]
+    pub principal: Option<String>,
 
     /// Run only these checks (and the checks they require), comma-separated.
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
@@ -124,6 +174,55 @@ pub struct CheckArgs {
     /// -v: details and evidence for every check; -vv: also timings.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// The bucket's SSE-KMS key: adds kms:GenerateDataKey and kms:Decrypt on it. Without it, the
+    /// bucket's default encryption is read when credentials are available.
+    #[arg(long, value_name = "ARN")]
+    pub kms_key: Option<String>,
+
+    /// The store step sets object tags (adds s3:PutObjectTagging).
+    #[arg(long)]
+    pub tags: bool,
+
+    /// The files are also read back, as the /s3/import Robot does (adds s3:GetObject).
+    #[arg(long)]
+    pub import: bool,
+
+    /// Emit a bucket policy granting this principal instead of an identity policy.
+    #[arg(long, value_name = "ARN", value_parser = parse_principal_arn)]
+    pub principal: Option<String>,
+
+    #[arg(long, value_enum, default_value_t = PolicyFormat::Json)]
+    pub format: PolicyFormat,
+
+    /// Do not read the bucket's default encryption.
+    #[arg(long)]
+    pub offline: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyFormat {
+    /// The policy document itself.
+    Json,
+    /// A Terraform resource holding the policy.
+    Terraform,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyKindArg {
+    /// Attached to the export user or role.
+    Identity,
+    /// The bucket's own policy.
+    Bucket,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -163,6 +262,21 @@ fn parse_bucket(raw: &str) -> Result<String, String> {
         return Err(format!("'{raw}' includes a path: give only the bucket's name (`{bucket}`) and the path with --path"));
     }
     Ok(name.to_owned())
+}
+
+fn parse_principal_arn(raw: &str) -> Result<String, String> {
+    let parts: Vec<&str> = raw.splitn(6, ':').collect();
+    let valid = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[2] == "iam"
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && (parts[5].starts_with("user/") || parts[5].starts_with("role/") || parts[5] == "root");
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        Err("expected an IAM user or role ARN, such as arn:aws:iam::111122223333:user/exporter (or an account's arn:aws:iam::111122223333:root)".to_owned())
+    }
 }
 
 fn parse_account_id(raw: &str) -> Result<String, String> {

@@ -1,13 +1,14 @@
 //! bucket-preflight: is this S3 bucket ready to receive exported files?
 
 mod cli;
+mod policy_cmd;
 mod report;
 mod runner;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
 use cli::{CheckArgs, Cli, ColourChoice, Command, ListFormat, ReportFormat};
-use preflight::{registry, Context, Session, SessionOptions, Settings, Target};
+use preflight::{iam, registry, Context, PolicyFile, Session, Settings, Target};
 use report::{Report, TableStyle};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -32,6 +33,16 @@ fn main() -> ExitCode {
     match cli.command {
         Command::List { format } => list(format),
         Command::Explain { check_id } => explain(&check_id),
+        Command::Policy(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(policy_cmd::run(*args)),
+            Err(err) => {
+                eprintln!("error: cannot start the async runtime: {err}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Check(args) => {
             let args = *args;
             let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -169,36 +180,37 @@ async fn check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(USAGE_ERROR);
         }
     };
-    let endpoint = args.endpoint_url.clone().or_else(|| {
-        std::env::var("AWS_ENDPOINT_URL")
-            .ok()
-            .filter(|v| !v.is_empty())
-    });
+    let endpoint = args.aws.endpoint();
     let target = Target {
-        bucket: args.bucket.clone(),
-        acl: args.acl,
-        bucket_region: args.bucket_region.clone(),
-        path: args.path.clone(),
+        bucket: args.store.bucket.clone(),
+        acl: args.store.acl,
+        bucket_region: args.store.bucket_region.clone(),
+        path: args.store.path.clone(),
         url_prefix: args.url_prefix.clone(),
         endpoint: endpoint.clone(),
     };
     let session = if plan.needs_network() {
-        let options = SessionOptions {
-            profile: args.profile.clone(),
-            region: args.region.clone(),
-            endpoint_url: endpoint,
-            path_style: args.path_style,
-            ..SessionOptions::default()
-        };
-        Some(Arc::new(Session::new(options).await))
+        Some(Arc::new(Session::new(args.aws.session_options()).await))
     } else {
         None
+    };
+    let policy_document = match &args.policy_file {
+        Some(path) => match load_policy_file(path, args.policy_kind) {
+            Ok(file) => Some(file),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(USAGE_ERROR);
+            }
+        },
+        None => None,
     };
     let settings = Settings {
         write: !args.no_write,
         write_locked: args.write_locked,
         expected_owner: args.expected_owner.clone(),
         expect_versioning: args.expect_versioning,
+        principal: args.principal.clone(),
+        policy_document,
     };
     let ctx = match &session {
         Some(session) => Context::online(target.clone(), session.clone()),
@@ -234,4 +246,27 @@ async fn check(args: CheckArgs) -> ExitCode {
     };
     print_stdout(&rendered);
     ExitCode::from(report.verdict(args.strict) as u8)
+}
+
+/// Reads and parses `--policy-file`; the error names the file and the place to fix.
+fn load_policy_file(
+    path: &std::path::Path,
+    kind: cli::PolicyKindArg,
+) -> Result<PolicyFile, String> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read --policy-file {name}: {e}"))?;
+    let document = iam::parse_policy(&text).map_err(|e| match e {
+        iam::PolicyError::Json { .. } => format!("--policy-file {name} {e}"),
+        _ => format!("--policy-file {name}: {e}"),
+    })?;
+    let kind = match kind {
+        cli::PolicyKindArg::Identity => iam::PolicyKind::Identity,
+        cli::PolicyKindArg::Bucket => iam::PolicyKind::Resource,
+    };
+    Ok(PolicyFile {
+        name,
+        kind,
+        document,
+    })
 }

@@ -2,6 +2,7 @@
 //! bucket facts it fetches once.
 
 use crate::facts::BucketFacts;
+use crate::iam::{PolicyDocument, PolicyKind};
 use crate::probe::ProbeCell;
 use crate::{Session, Target};
 use std::sync::Arc;
@@ -17,6 +18,19 @@ pub struct Settings {
     pub expected_owner: Option<String>,
     /// Versioning must be enabled.
     pub expect_versioning: bool,
+    /// The principal whose permissions `iam-simulation` simulates (default: the caller).
+    pub principal: Option<String>,
+    /// A policy document to analyse offline (`policy-document`), already parsed.
+    pub policy_document: Option<PolicyFile>,
+}
+
+/// A policy given with `--policy-file`.
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    /// Where it came from, for messages.
+    pub name: String,
+    pub kind: PolicyKind,
+    pub document: PolicyDocument,
 }
 
 impl Default for Settings {
@@ -26,6 +40,8 @@ impl Default for Settings {
             write_locked: false,
             expected_owner: None,
             expect_versioning: false,
+            principal: None,
+            policy_document: None,
         }
     }
 }

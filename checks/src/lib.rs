@@ -26,7 +26,7 @@ pub mod session;
 pub mod target;
 
 pub use check::{Category, Check, CheckInfo};
-pub use context::{Context, Settings};
+pub use context::{Context, PolicyFile, Settings};
 pub use outcome::{Evidence, Findings, Outcome, Status};
 pub use session::{Session, SessionOptions};
 pub use target::{Acl, Target};

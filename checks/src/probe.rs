@@ -12,7 +12,7 @@ use crate::api_error::ApiFailure;
 use crate::facts::ObjectLock;
 use crate::Context;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::ObjectCannedAcl;
+use aws_sdk_s3::types::{ObjectCannedAcl, ServerSideEncryption};
 use md5::{Digest, Md5};
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -146,12 +146,14 @@ impl Context {
         report
     }
 
-    fn put_probe(
+    async fn put_probe(
         &self,
         s3: &aws_sdk_s3::Client,
         key: &str,
     ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
         let acl = self.target.acl.canned_header().map(ObjectCannedAcl::from);
+        // The encryption header the bucket policy demands, so that the dry run tests the rest.
+        let sse = crate::checks::bucket_policy::probe_sse(self).await;
         s3.put_object()
             .bucket(&self.target.bucket)
             .key(key)
@@ -159,11 +161,17 @@ impl Context {
             .content_type("text/plain")
             .metadata("written-by", "bucket-preflight")
             .set_acl(acl)
+            .set_server_side_encryption(sse.as_deref().map(ServerSideEncryption::from))
             .set_expected_bucket_owner(self.settings.expected_owner.clone())
     }
 
     async fn write_probe(&self, s3: &aws_sdk_s3::Client, key: &str) -> Upload {
-        let first = self.put_probe(s3, key).if_none_match("*").send().await;
+        let first = self
+            .put_probe(s3, key)
+            .await
+            .if_none_match("*")
+            .send()
+            .await;
         let failure = match first {
             Ok(out) => {
                 return Upload::Written {
@@ -199,7 +207,7 @@ impl Context {
         if !is_earlier_probe {
             return Upload::KeyTaken;
         }
-        match self.put_probe(s3, key).if_match(etag).send().await {
+        match self.put_probe(s3, key).await.if_match(etag).send().await {
             Ok(out) => Upload::Written {
                 version_id: out.version_id().map(str::to_owned),
                 replaced_earlier_probe: true,

@@ -1,0 +1,170 @@
+//! `policy`: the least-privilege policy one export needs, as JSON or Terraform.
+//!
+//! stdout carries exactly the document, so it can be piped into `aws iam put-user-policy` or a
+//! file; every explanation goes to stderr.
+
+use crate::cli::{PolicyArgs, PolicyFormat};
+use preflight::iam::{
+    evaluate, minimal_policy, required_actions, Decision, PolicyKind, PolicyRequest, Request,
+};
+use preflight::{Context, Session, Target};
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long reading the bucket's default encryption may take before the policy is printed
+/// without it.
+const ENCRYPTION_LOOKUP_LIMIT: Duration = Duration::from_secs(5);
+
+pub async fn run(args: PolicyArgs) -> ExitCode {
+    let store = &args.store;
+    let mut target = Target::new(store.bucket.clone());
+    target.acl = store.acl;
+    target.bucket_region = store.bucket_region.clone();
+    target.path = store.path.clone();
+    target.endpoint = args.aws.endpoint();
+
+    let kms_key = match &args.kms_key {
+        Some(key) => Some(key.clone()),
+        None if args.offline => None,
+        None => detect_kms_key(&args, &target).await,
+    };
+    let request = PolicyRequest {
+        needs_location: target.bucket_region.is_none(),
+        acl_header: target.acl.canned_header().is_some(),
+        tags: args.tags,
+        import: args.import,
+        kms_key_arn: kms_key.as_deref(),
+        principal: args.principal.as_deref(),
+        ..PolicyRequest::new(&target.bucket, target.key_prefix())
+    };
+    let policy = minimal_policy(&request);
+    if let Err(gap) = self_test(&policy, &request) {
+        eprintln!("error: internal: the generated policy does not allow {gap}; please report this");
+        return ExitCode::FAILURE;
+    }
+    explain(&target, &request);
+    let json = serde_json::to_string_pretty(&policy).expect("a policy serialises");
+    let out = match args.format {
+        PolicyFormat::Json => json + "\n",
+        PolicyFormat::Terraform => terraform(&target, args.principal.is_some(), &json),
+    };
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
+    ExitCode::SUCCESS
+}
+
+/// Every request the export makes must evaluate as allowed by the policy just generated.
+fn self_test(policy: &serde_json::Value, request: &PolicyRequest) -> Result<(), String> {
+    let document = preflight::iam::parse_policy(&policy.to_string())
+        .map_err(|e| format!("(unparseable: {e})"))?;
+    let kind = if request.principal.is_some() {
+        PolicyKind::Resource
+    } else {
+        PolicyKind::Identity
+    };
+    let context = BTreeMap::new();
+    for need in required_actions(request) {
+        let evaluation = evaluate(
+            &document,
+            kind,
+            &Request {
+                principal_arn: request.principal,
+                context: &context,
+                ..Request::new(need.action, &need.resource)
+            },
+        );
+        if evaluation.decision != Decision::Allowed {
+            return Err(format!("{} on {}", need.action, need.resource));
+        }
+    }
+    Ok(())
+}
+
+/// Reads the bucket's default encryption, when credentials allow, for the KMS statement.
+async fn detect_kms_key(args: &PolicyArgs, target: &Target) -> Option<String> {
+    let session = Arc::new(Session::new(args.aws.session_options()).await);
+    let ctx = Context::online(target.clone(), session);
+    let lookup = tokio::time::timeout(ENCRYPTION_LOOKUP_LIMIT, ctx.encryption()).await;
+    let encryption = match lookup {
+        Err(_) => {
+            eprintln!("note: reading the bucket's default encryption took too long; if it uses SSE-KMS, pass --kms-key ARN");
+            return None;
+        }
+        Ok(Err(failure)) => {
+            eprintln!("note: could not read the bucket's default encryption ({failure}); if it uses SSE-KMS, pass --kms-key ARN");
+            return None;
+        }
+        Ok(Ok(encryption)) => encryption,
+    };
+    match encryption {
+        Some(e) if e.algorithm.starts_with("aws:kms") => match &e.kms_key {
+            Some(key) if key.starts_with("arn:") && !key.contains(":alias/") => {
+                eprintln!("note: the bucket encrypts with SSE-KMS key {key} (read with GetBucketEncryption): the policy includes it");
+                Some(key.clone())
+            }
+            Some(key) => {
+                eprintln!("note: the bucket encrypts with SSE-KMS key `{key}`, not given as a key ARN: pass --kms-key with the key's ARN to include it");
+                None
+            }
+            None => {
+                eprintln!("note: the bucket encrypts with the AWS managed key aws/s3: a writer in the bucket's own account needs no KMS statement, one from another account cannot use that key");
+                None
+            }
+        },
+        _ => {
+            eprintln!("note: the bucket's default encryption needs no KMS permissions");
+            None
+        }
+    }
+}
+
+fn explain(target: &Target, request: &PolicyRequest) {
+    let kind = if request.principal.is_some() {
+        "bucket policy"
+    } else {
+        "identity policy for the export user"
+    };
+    eprintln!(
+        "Least-privilege {kind} for exports to s3://{} (acl {}, path {}):",
+        target.bucket, target.acl, target.path
+    );
+    for need in required_actions(request) {
+        eprintln!("  {} on {}", need.action, need.resource);
+    }
+    if request.needs_location {
+        eprintln!("Set bucket_region in the template to drop s3:GetBucketLocation.");
+    }
+    if let (Some(key), Some(principal)) = (request.kms_key_arn, request.principal) {
+        eprintln!("KMS permissions cannot be granted in a bucket policy: allow kms:GenerateDataKey and kms:Decrypt on {key} for {principal} in the key policy.");
+    }
+    if request.acl_header {
+        eprintln!(
+            "acl: {} sends an ACL header, hence s3:PutObjectAcl; acl: bucket-default needs none.",
+            target.acl
+        );
+    }
+}
+
+fn terraform(target: &Target, bucket_policy: bool, json: &str) -> String {
+    let name: String = target
+        .bucket
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let header = format!(
+        "# Generated by bucket-preflight {} for exports to s3://{} (acl {}).\n",
+        env!("CARGO_PKG_VERSION"),
+        target.bucket,
+        target.acl
+    );
+    if bucket_policy {
+        format!("{header}resource \"aws_s3_bucket_policy\" \"{name}_export\" {{\n  bucket = \"{}\"\n  policy = <<-POLICY\n{json}\n  POLICY\n}}\n", target.bucket)
+    } else {
+        format!(
+            "{header}resource \"aws_iam_policy\" \"{name}_export\" {{\n  name        = \"{}-export\"\n  description = \"Lets the export service write to s3://{}\"\n  policy      = <<-POLICY\n{json}\n  POLICY\n}}\n",
+            target.bucket.replace('.', "-"),
+            target.bucket
+        )
+    }
+}
