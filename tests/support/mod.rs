@@ -315,15 +315,37 @@ pub struct UserKeys {
 
 impl Emulator {
     fn iam(&self) -> aws_sdk_iam::Client {
+        self.iam_as(ACCESS_KEY, SECRET_KEY)
+    }
+
+    fn iam_as(&self, access_key: &str, secret_key: &str) -> aws_sdk_iam::Client {
         let config = aws_sdk_iam::Config::builder()
             .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
             .region(aws_sdk_iam::config::Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_sdk_iam::config::Credentials::new(
-                ACCESS_KEY, SECRET_KEY, None, None, "fixture",
+                access_key, secret_key, None, None, "fixture",
             ))
             .build();
         aws_sdk_iam::Client::from_conf(config)
+    }
+
+    /// Replaces `user`'s inline policy, acting as `admin` (after `enforce_iam`, the root
+    /// fixture keys are no longer accepted).
+    pub async fn replace_user_policy(
+        &self,
+        admin: &UserKeys,
+        user: &str,
+        policy: &serde_json::Value,
+    ) {
+        self.iam_as(&admin.access_key, &admin.secret_key)
+            .put_user_policy()
+            .user_name(user)
+            .policy_name(format!("{user}-policy"))
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .expect("put user policy as admin");
     }
 
     /// Creates an IAM user with one inline policy and an access key.
