@@ -99,8 +99,11 @@ async fn a_bucket_ready_for_public_exports_passes_and_keeps_nothing() {
         let expected = match r["id"].as_str().unwrap() {
             // The emulator serves plain http on loopback.
             "result-url" => "warn",
-            // moto does not implement GetBucketRequestPayment: reported as unsupported, not passed.
-            "requester-pays" => "skip",
+            // moto does not implement GetBucketRequestPayment nor the IAM policy simulator:
+            // reported as unsupported, not passed.
+            "requester-pays" | "iam-simulation" => "skip",
+            // Runs only with --policy-file.
+            "policy-document" => "skip",
             _ => "pass",
         };
         assert_eq!(r["status"], expected, "{r:#}");
@@ -578,4 +581,47 @@ async fn list_bucket_granted_on_objects_instead_of_the_bucket_is_caught() {
         "fail",
         r#""Action":"s3:ListBucket","Resource":"arn:aws:s3:::iam-wrong-arn""#,
     );
+}
+
+#[tokio::test]
+async fn a_bucket_policy_requiring_encryption_fails_naming_the_statement() {
+    let emulator = Emulator::start();
+    let bucket = "sse-required";
+    let policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyUnEncryptedObjectUploads",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/*"),
+            "Condition": {"Null": {"s3:x-amz-server-side-encryption": "true"}}
+        }]
+    });
+    let setup = BucketSetup {
+        policy: Some(policy.to_string()),
+        ..Default::default()
+    };
+    emulator.create_bucket(bucket, "us-east-1", &setup).await;
+    let (code, report) = check(
+        &emulator,
+        bucket,
+        &["--bucket-region", "us-east-1", "--no-write"],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    assert_result(
+        &report,
+        "bucket-policy",
+        "fail",
+        "statement \"DenyUnEncryptedObjectUploads\" denies s3:PutObject",
+    );
+    assert_result(
+        &report,
+        "bucket-policy",
+        "fail",
+        "x-amz-server-side-encryption: AES256",
+    );
+    let evidence = &result(&report, "bucket-policy")["evidence"];
+    assert_eq!(evidence["policy_statements"], 1, "{evidence:#}");
+    assert_eq!(evidence["demanded_sse"], "AES256", "{evidence:#}");
 }

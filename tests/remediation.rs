@@ -86,7 +86,7 @@ async fn adding_the_statement_a_failure_names_makes_it_pass() {
     let put = json!({"Sid": "WriteExportedFiles", "Effect": "Allow", "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/*")});
     let admin = emulator.create_user("admin", &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})).await;
     let without_put = emulator
-        .create_user("without-put", &policy(&[list.clone()]))
+        .create_user("without-put", &policy(std::slice::from_ref(&list)))
         .await;
     let without_list = emulator
         .create_user("without-list", &policy(std::slice::from_ref(&put)))

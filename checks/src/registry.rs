@@ -21,6 +21,7 @@ pub static ALL: &[&dyn Check] = &[
     &checks::bucket_policy::BucketPolicy,
     &checks::requester_pays::RequesterPays,
     &checks::object_lock::ObjectLockCheck,
+    &checks::iam_simulation::IamSimulation,
     &checks::dry_run_put::DryRunPut,
     &checks::public_url::PublicUrl,
 ];

@@ -38,6 +38,33 @@ pub fn s3_error(code: &str, message: &str) -> String {
     )
 }
 
+/// An IAM SimulatePrincipalPolicy answer with one evaluation result per
+/// `(action, resource, decision, source policy id)`, as IAM documents it; an empty policy id
+/// gives no matched statement (as for an implicit deny).
+pub fn iam_simulation(results: &[(&str, &str, &str, &str)]) -> String {
+    let members: String = results
+        .iter()
+        .map(|(action, resource, decision, policy)| {
+            let matched = if policy.is_empty() {
+                "<MatchedStatements/>".to_owned()
+            } else {
+                format!("<MatchedStatements><member><SourcePolicyId>{policy}</SourcePolicyId><SourcePolicyType>IAM Policy</SourcePolicyType><StartPosition><Line>1</Line><Column>44</Column></StartPosition><EndPosition><Line>1</Line><Column>167</Column></EndPosition></member></MatchedStatements>")
+            };
+            format!("<member><EvalActionName>{action}</EvalActionName><EvalResourceName>{resource}</EvalResourceName><EvalDecision>{decision}</EvalDecision>{matched}<MissingContextValues/></member>")
+        })
+        .collect();
+    format!(
+        r#"<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>{members}</EvaluationResults></SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>004d7059-4c14-11e5-b121-bd8c7EXAMPLE</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>"#
+    )
+}
+
+/// An IAM error body (awsQuery: `<ErrorResponse>` with a `Type`).
+pub fn iam_error(code: &str, message: &str) -> String {
+    format!(
+        r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ErrorResponse>"#
+    )
+}
+
 #[derive(Default)]
 pub struct Replay {
     routes: Vec<Route>,
@@ -89,6 +116,31 @@ impl Replay {
         )
     }
 
+    /// The IAM policy simulator allowing every action an export can ask for (results are
+    /// matched by action, so one answer serves every resource).
+    pub fn iam_simulation_allowed(self) -> Self {
+        let bucket = "arn:aws:s3:::my-bucket";
+        let object = "arn:aws:s3:::my-bucket/example.jpg";
+        let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let body = iam_simulation(&[
+            ("s3:ListBucket", bucket, "allowed", "export"),
+            ("s3:GetBucketLocation", bucket, "allowed", "export"),
+            ("s3:PutObject", object, "allowed", "export"),
+            ("s3:PutObjectAcl", object, "allowed", "export"),
+            ("s3:PutObjectTagging", object, "allowed", "export"),
+            ("s3:GetObject", object, "allowed", "export"),
+            ("kms:GenerateDataKey", key, "allowed", "export"),
+            ("kms:Decrypt", key, "allowed", "export"),
+        ]);
+        self.on(
+            "POST",
+            "Action=SimulatePrincipalPolicy",
+            200,
+            &[("content-type", "text/xml")],
+            &body,
+        )
+    }
+
     /// A bucket on AWS in `region` that is ready for `acl: public`: HeadBucket 200 with the
     /// region header, nothing configured (the documented 404 answers), uploads and deletes
     /// accepted. Routes added before this one override it.
@@ -99,6 +151,7 @@ impl Replay {
             region.to_owned()
         };
         self.identity()
+            .iam_simulation_allowed()
             .on("HEAD", "amazonaws.com", 200, &[("x-amz-bucket-region", region)], "")
             .on("GET", "?location", 200, &[], &format!(r#"<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{location}</LocationConstraint>"#))
             .on("GET", "/v20180820/configuration/publicAccessBlock", 404, &[], &s3control_error("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"))

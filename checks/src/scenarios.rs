@@ -495,8 +495,640 @@ async fn no_write_sends_no_mutating_request() {
         assert!(
             request.starts_with("GET ")
                 || request.starts_with("HEAD ")
-                || (request.starts_with("POST ") && request.contains("sts.")),
+                || (request.starts_with("POST ")
+                    && (request.contains("sts.") || request.contains("iam."))),
             "mutating request under --no-write: {request}"
         );
     }
+}
+
+/// A bucket policy document around `statements`, as GetBucketPolicy returns it.
+fn bucket_policy(statements: &str) -> String {
+    format!(r#"{{"Version":"2012-10-17","Id":"ExportBucketPolicy","Statement":[{statements}]}}"#)
+}
+
+/// The AWS example that requires SSE on every upload.
+const DENY_UNENCRYPTED: &str = r#"{"Sid":"DenyUnEncryptedObjectUploads","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*","Condition":{"Null":{"s3:x-amz-server-side-encryption":"true"}}}"#;
+
+#[tokio::test]
+async fn a_policy_requiring_encryption_fails_and_the_probe_sends_the_header() {
+    let policy = bucket_policy(DENY_UNENCRYPTED);
+    let explicit_deny = "User: arn:aws:iam::111122223333:user/exporter is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::my-bucket/bucket-preflight-probe.txt\" with an explicit deny in a resource-based policy";
+    let replay = Replay::new()
+        .on("GET", "?policy", 200, &[], &policy)
+        .on(
+            "PUT",
+            "x-amz-server-side-encryption: AES256",
+            200,
+            &[("etag", "\"0123456789abcdef0123456789abcdef\"")],
+            "",
+        )
+        .on(
+            "PUT",
+            "amazonaws.com",
+            403,
+            &[],
+            &s3_error("AccessDenied", explicit_deny),
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    let id = "bucket-policy";
+    assert_status(
+        &outcomes,
+        id,
+        Status::Fail,
+        "\"DenyUnEncryptedObjectUploads\"",
+    );
+    assert_status(
+        &outcomes,
+        id,
+        Status::Fail,
+        "requires uploads to send x-amz-server-side-encryption: AES256",
+    );
+    assert_status(
+        &outcomes,
+        id,
+        Status::Fail,
+        r#""headers": {"x-amz-server-side-encryption": "AES256"}"#,
+    );
+    assert_eq!(outcomes[id].evidence["policy_statements"], 1);
+    assert_eq!(outcomes[id].evidence["demanded_sse"], "AES256");
+    assert_eq!(
+        outcomes[id].evidence["requests"]["s3:PutObject"],
+        "explicit_deny"
+    );
+    assert_eq!(
+        outcomes[id].evidence["statements"][0]["statement"],
+        "DenyUnEncryptedObjectUploads"
+    );
+    // The dry run sends the header the policy demands, so it proves everything else.
+    assert_status(&outcomes, "dry-run-put", Status::Pass, "uploaded a probe");
+}
+
+#[tokio::test]
+async fn a_policy_requiring_a_kms_key_names_it() {
+    let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let policy = bucket_policy(&format!(
+        r#"{{"Sid":"DenyObjectsThatAreNotSSEKMS","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*","Condition":{{"StringNotEquals":{{"s3:x-amz-server-side-encryption":"aws:kms"}}}}}},
+           {{"Sid":"DenyOtherKeys","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*","Condition":{{"StringNotEquals":{{"s3:x-amz-server-side-encryption-aws-kms-key-id":"{key}"}}}}}}"#
+    ));
+    let replay = Replay::new()
+        .on("GET", "?policy", 200, &[], &policy)
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    let id = "bucket-policy";
+    assert_status(
+        &outcomes,
+        id,
+        Status::Fail,
+        "x-amz-server-side-encryption: aws:kms",
+    );
+    assert_status(&outcomes, id, Status::Fail, "\"DenyOtherKeys\"");
+    assert_status(&outcomes, id, Status::Fail, key);
+    assert_eq!(outcomes[id].evidence["demanded_sse"], "aws:kms");
+}
+
+#[tokio::test]
+async fn a_policy_forbidding_public_acls_names_bucket_default() {
+    let policy = bucket_policy(
+        r#"{"Sid":"DenyPublicReadAcl","Effect":"Deny","Principal":"*","Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::my-bucket/*","Condition":{"StringEquals":{"s3:x-amz-acl":["public-read","public-read-write"]}}}"#,
+    );
+    let explicit_deny = "User: arn:aws:iam::111122223333:user/exporter is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::my-bucket/bucket-preflight-probe.txt\" with an explicit deny in a resource-based policy";
+    let replay = Replay::new()
+        .on("GET", "?policy", 200, &[], &policy)
+        .on(
+            "PUT",
+            "x-amz-acl: public-read",
+            403,
+            &[],
+            &s3_error("AccessDenied", explicit_deny),
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    let id = "bucket-policy";
+    assert_status(&outcomes, id, Status::Fail, "\"DenyPublicReadAcl\"");
+    assert_status(&outcomes, id, Status::Fail, "x-amz-acl: public-read");
+    assert_status(&outcomes, id, Status::Fail, "acl: bucket-default");
+    assert_status(&outcomes, "dry-run-put", Status::Fail, "explicitly denied");
+    // The fix it names works: without the ACL header nothing matches.
+    let replay = Replay::new()
+        .on("GET", "?policy", 200, &[], &policy)
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |t| {
+        t.acl = Acl::BucketDefault
+    })
+    .await;
+    assert_status(&outcomes, id, Status::Pass, "no statement");
+}
+
+#[tokio::test]
+async fn a_required_bucket_owner_full_control_cannot_be_sent() {
+    let policy = bucket_policy(
+        r#"{"Sid":"RequireBucketOwnerFullControl","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*","Condition":{"StringNotEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}}"#,
+    );
+    let replay = Replay::new()
+        .on("GET", "?policy", 200, &[], &policy)
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |t| t.acl = Acl::Private).await;
+    let id = "bucket-policy";
+    assert_status(
+        &outcomes,
+        id,
+        Status::Fail,
+        "\"RequireBucketOwnerFullControl\"",
+    );
+    assert_status(&outcomes, id, Status::Fail, "bucket-owner-full-control");
+    assert_status(
+        &outcomes,
+        id,
+        Status::Fail,
+        r#""ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:user/exporter"}"#,
+    );
+}
+
+#[tokio::test]
+async fn network_restrictions_warn_with_the_condition() {
+    let cases = [
+        (
+            r#"{"Sid":"OfficeNetworkOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::my-bucket","arn:aws:s3:::my-bucket/*"],"Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#,
+            "uploads are denied unless they come from 203.0.113.0/24 (statement \"OfficeNetworkOnly\"): the export service's addresses must be in that list",
+        ),
+        (
+            r#"{"Sid":"VpceOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::my-bucket","arn:aws:s3:::my-bucket/*"],"Condition":{"StringNotEquals":{"aws:sourceVpce":"vpce-1a2b3c4d"}}}"#,
+            "unless they come through VPC endpoint vpce-1a2b3c4d (statement \"VpceOnly\"): an external export service cannot use your VPC endpoint",
+        ),
+    ];
+    for (statement, needle) in cases {
+        let replay = Replay::new()
+            .on("GET", "?policy", 200, &[], &bucket_policy(statement))
+            .healthy_bucket("eu-west-1");
+        let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+        assert_status(&outcomes, "bucket-policy", Status::Warn, needle);
+        assert_status(&outcomes, "bucket-policy", Status::Warn, "aws:PrincipalArn");
+    }
+}
+
+#[tokio::test]
+async fn a_deny_over_plain_http_does_not_apply_to_the_export() {
+    let policy = bucket_policy(
+        r#"{"Sid":"AllowSSLRequestsOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::my-bucket","arn:aws:s3:::my-bucket/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}"#,
+    );
+    let replay = Replay::new()
+        .on("GET", "?policy", 200, &[], &policy)
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    let outcome = &outcomes["bucket-policy"];
+    assert_eq!(outcome.status, Status::Pass, "{outcome:#?}");
+    assert!(
+        outcome
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("\"AllowSSLRequestsOnly\" denies requests without HTTPS"),
+        "{outcome:#?}"
+    );
+    assert_eq!(outcome.evidence["public_read"], false);
+}
+
+#[tokio::test]
+async fn a_public_read_policy_warns_for_private_acls() {
+    let policy = bucket_policy(
+        r#"{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:GetObjectVersion"],"Resource":"arn:aws:s3:::my-bucket/*"}"#,
+    );
+    let replay = Replay::new()
+        .on("GET", "?policy", 200, &[], &policy)
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |t| t.acl = Acl::Private).await;
+    assert_status(
+        &outcomes,
+        "bucket-policy",
+        Status::Warn,
+        "lets anyone read exported files (statement \"PublicRead\")",
+    );
+    assert_status(&outcomes, "bucket-policy", Status::Warn, "`acl: private`");
+    assert_eq!(outcomes["bucket-policy"].evidence["public_read"], true);
+    // With `acl: public` that is what was asked for.
+    let replay = Replay::new()
+        .on("GET", "?policy", 200, &[], &policy)
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    assert_status(&outcomes, "bucket-policy", Status::Pass, "no statement");
+}
+
+#[tokio::test]
+async fn bucket_policy_reads_denied_or_absent() {
+    let message = "User: arn:aws:iam::111122223333:user/exporter is not authorized to perform: s3:GetBucketPolicy on resource: \"arn:aws:s3:::my-bucket\" because no identity-based policy allows the s3:GetBucketPolicy action";
+    let replay = Replay::new()
+        .on(
+            "GET",
+            "?policy",
+            403,
+            &[],
+            &s3_error("AccessDenied", message),
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    assert_status(
+        &outcomes,
+        "bucket-policy",
+        Status::Warn,
+        "s3:GetBucketPolicy",
+    );
+    assert_eq!(
+        outcomes["bucket-policy"].evidence["denied_permission"],
+        "s3:GetBucketPolicy"
+    );
+    // Unreadable policy: the probe goes out without an encryption header, as the export would.
+    assert_status(&outcomes, "dry-run-put", Status::Pass, "uploaded a probe");
+    let (outcomes, _) = run(
+        Replay::new().healthy_bucket("eu-west-1"),
+        SessionOptions::default(),
+        |_| {},
+    )
+    .await;
+    assert_status(&outcomes, "bucket-policy", Status::Pass, "no bucket policy");
+    let replay = Replay::new()
+        .on("GET", "?policy", 200, &[], "{\"Statement\": [")
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    assert_status(
+        &outcomes,
+        "bucket-policy",
+        Status::Warn,
+        "is not valid JSON",
+    );
+}
+
+/// Runs `iam-simulation` alone against the replay, with `settings`.
+async fn simulate(
+    replay: Replay,
+    options: SessionOptions,
+    settings: crate::Settings,
+) -> (Outcome, RequestLog) {
+    let mut target = Target::new("my-bucket");
+    target.bucket_region = Some("eu-west-1".into());
+    let (session, log) = replay.session(options).await;
+    let ctx = Context::online(target, Arc::new(session)).with_settings(settings);
+    let check = registry::find("iam-simulation").expect("iam-simulation is registered");
+    (check.run(&ctx).await, log)
+}
+
+fn outcome_text(outcome: &Outcome) -> String {
+    format!(
+        "{} | {} | {}",
+        outcome.summary,
+        outcome.remediation.as_deref().unwrap_or_default(),
+        outcome.detail.as_deref().unwrap_or_default()
+    )
+}
+
+/// Form-body needles of SimulatePrincipalPolicy, as the SDK encodes them.
+const SIMULATE: &str = "Action=SimulatePrincipalPolicy";
+const SIMULATE_LIST_BUCKET: &str = "ActionNames.member.1=s3%3AListBucket";
+const SIMULATE_ACL_CONTEXT: &str =
+    "ContextKeyName=s3%3Ax-amz-acl&ContextEntries.member.2.ContextKeyValues.member.1=public-read";
+
+fn iam_invalid_input() -> String {
+    crate::replay::iam_error(
+        "InvalidInput",
+        "the replay expected another simulation request",
+    )
+}
+
+#[tokio::test]
+async fn iam_simulation_passes_when_every_action_is_allowed() {
+    let (outcome, log) = simulate(
+        Replay::new().healthy_bucket("eu-west-1"),
+        SessionOptions::default(),
+        Default::default(),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Pass, "{outcome:#?}");
+    assert!(
+        outcome.summary.contains(
+            "the simulator allows every action of the upload for arn:aws:iam::111122223333:user/exporter"
+        ),
+        "{outcome:#?}"
+    );
+    let decisions = outcome.evidence["decisions"].as_array().unwrap();
+    let actions: Vec<&str> = decisions
+        .iter()
+        .map(|d| d["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["s3:ListBucket", "s3:PutObject", "s3:PutObjectAcl"]
+    );
+    assert!(decisions.iter().all(|d| d["decision"] == "allowed"));
+    assert_eq!(
+        decisions[1]["matched_statements"][0],
+        "policy `export` (IAM Policy), statement at line 1"
+    );
+    assert!(outcome.detail.unwrap().contains("dry-run-put is the proof"));
+    let simulations = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.as_str() == "POST https://iam.amazonaws.com/")
+        .count();
+    assert_eq!(
+        simulations, 2,
+        "one call per resource: the bucket and an object"
+    );
+}
+
+#[tokio::test]
+async fn iam_simulation_implicit_deny_of_list_bucket_names_the_bucket_arn_statement() {
+    let body = crate::replay::iam_simulation(&[(
+        "s3:ListBucket",
+        "arn:aws:s3:::my-bucket",
+        "implicitDeny",
+        "",
+    )]);
+    let replay = Replay::new()
+        .on(
+            "POST",
+            SIMULATE_LIST_BUCKET,
+            200,
+            &[("content-type", "text/xml")],
+            &body,
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcome, _) = simulate(replay, SessionOptions::default(), Default::default()).await;
+    assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+    let text = outcome_text(&outcome);
+    assert!(
+        text.contains("no policy allows arn:aws:iam::111122223333:user/exporter s3:ListBucket on arn:aws:s3:::my-bucket (implicitDeny)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"{"Sid":"ListExportBucket","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::my-bucket"}"#),
+        "{text}"
+    );
+    assert!(
+        !text.contains("s3:PutObject on"),
+        "only the denied action: {text}"
+    );
+    assert_eq!(outcome.evidence["decisions"][0]["decision"], "implicitDeny");
+}
+
+#[tokio::test]
+async fn iam_simulation_explicit_deny_names_the_policy_to_change() {
+    // Answered only when the object call carries the ACL the upload sends in its context.
+    let object = "arn:aws:s3:::my-bucket/example.jpg";
+    let body = crate::replay::iam_simulation(&[
+        ("s3:PutObject", object, "allowed", "export"),
+        (
+            "s3:PutObjectAcl",
+            object,
+            "explicitDeny",
+            "deny-public-acls",
+        ),
+    ]);
+    let replay = Replay::new()
+        .on(
+            "POST",
+            SIMULATE_ACL_CONTEXT,
+            200,
+            &[("content-type", "text/xml")],
+            &body,
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcome, _) = simulate(replay, SessionOptions::default(), Default::default()).await;
+    assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+    let text = outcome_text(&outcome);
+    assert!(
+        text.contains("s3:PutObjectAcl on arn:aws:s3:::my-bucket/example.jpg is explicitly denied for arn:aws:iam::111122223333:user/exporter by policy `deny-public-acls` (IAM Policy)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Remove or narrow the Deny statement in policy `deny-public-acls`"),
+        "{text}"
+    );
+    assert!(!text.contains("s3:PutObject on"), "{text}");
+}
+
+#[tokio::test]
+async fn iam_simulation_skips_when_the_caller_may_not_simulate() {
+    let denied = crate::replay::iam_error(
+        "AccessDenied",
+        "User: arn:aws:iam::111122223333:user/exporter is not authorized to perform: iam:SimulatePrincipalPolicy on resource: user exporter",
+    );
+    let replay = Replay::new()
+        .on(
+            "POST",
+            SIMULATE,
+            403,
+            &[("content-type", "text/xml")],
+            &denied,
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcome, _) = simulate(replay, SessionOptions::default(), Default::default()).await;
+    assert_eq!(outcome.status, Status::Skip, "{outcome:#?}");
+    assert!(
+        outcome
+            .summary
+            .contains("is not allowed iam:SimulatePrincipalPolicy"),
+        "{outcome:#?}"
+    );
+    assert!(
+        outcome
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains(r#""Action":"iam:SimulatePrincipalPolicy","Resource":"arn:aws:iam::111122223333:user/exporter""#),
+        "{outcome:#?}"
+    );
+    assert_eq!(
+        outcome.evidence["denied_permission"],
+        "iam:SimulatePrincipalPolicy"
+    );
+}
+
+#[tokio::test]
+async fn iam_simulation_other_failures_are_errors() {
+    let replay = Replay::new()
+        .on(
+            "POST",
+            SIMULATE,
+            400,
+            &[("content-type", "text/xml")],
+            &iam_invalid_input(),
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcome, _) = simulate(replay, SessionOptions::default(), Default::default()).await;
+    assert_eq!(outcome.status, Status::Error, "{outcome:#?}");
+    assert!(outcome.summary.contains("InvalidInput"), "{outcome:#?}");
+}
+
+#[tokio::test]
+async fn iam_simulation_simulates_the_principal_given() {
+    let role = "arn:aws:iam::444455556666:role/Exporter";
+    let allowed = crate::replay::iam_simulation(&[
+        (
+            "s3:ListBucket",
+            "arn:aws:s3:::my-bucket",
+            "allowed",
+            "export",
+        ),
+        (
+            "s3:PutObject",
+            "arn:aws:s3:::my-bucket/example.jpg",
+            "allowed",
+            "export",
+        ),
+        (
+            "s3:PutObjectAcl",
+            "arn:aws:s3:::my-bucket/example.jpg",
+            "allowed",
+            "export",
+        ),
+    ]);
+    let replay = Replay::new()
+        .on(
+            "POST",
+            "PolicySourceArn=arn%3Aaws%3Aiam%3A%3A444455556666%3Arole%2FExporter&",
+            200,
+            &[("content-type", "text/xml")],
+            &allowed,
+        )
+        .on(
+            "POST",
+            SIMULATE,
+            400,
+            &[("content-type", "text/xml")],
+            &iam_invalid_input(),
+        )
+        .healthy_bucket("eu-west-1");
+    let settings = crate::Settings {
+        principal: Some(role.into()),
+        ..Default::default()
+    };
+    let (outcome, _) = simulate(replay, SessionOptions::default(), settings).await;
+    assert_eq!(outcome.status, Status::Pass, "{outcome:#?}");
+    assert!(outcome.summary.ends_with(role), "{outcome:#?}");
+    assert_eq!(outcome.evidence["principal"], role);
+}
+
+#[tokio::test]
+async fn iam_simulation_simulates_the_role_of_an_assumed_role_caller() {
+    let allowed = crate::replay::iam_simulation(&[
+        (
+            "s3:ListBucket",
+            "arn:aws:s3:::my-bucket",
+            "allowed",
+            "export",
+        ),
+        (
+            "s3:PutObject",
+            "arn:aws:s3:::my-bucket/example.jpg",
+            "allowed",
+            "export",
+        ),
+        (
+            "s3:PutObjectAcl",
+            "arn:aws:s3:::my-bucket/example.jpg",
+            "allowed",
+            "export",
+        ),
+    ]);
+    let replay = Replay::new()
+        .on(
+            "POST",
+            "Action=GetCallerIdentity",
+            200,
+            &[("content-type", "text/xml")],
+            r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>arn:aws:sts::111122223333:assumed-role/Exporter/worker-1</Arn>
+    <UserId>AROASAMPLEROLEID:worker-1</UserId>
+    <Account>111122223333</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>"#,
+        )
+        .on(
+            "POST",
+            "PolicySourceArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2FExporter&",
+            200,
+            &[("content-type", "text/xml")],
+            &allowed,
+        )
+        .on(
+            "POST",
+            SIMULATE,
+            400,
+            &[("content-type", "text/xml")],
+            &iam_invalid_input(),
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcome, _) = simulate(replay, SessionOptions::default(), Default::default()).await;
+    assert_eq!(outcome.status, Status::Pass, "{outcome:#?}");
+    assert!(
+        outcome
+            .summary
+            .ends_with("arn:aws:iam::111122223333:role/Exporter"),
+        "{outcome:#?}"
+    );
+    let detail = outcome.detail.unwrap_or_default();
+    assert!(
+        detail.contains("assumed-role session `worker-1`"),
+        "{detail}"
+    );
+    assert!(detail.contains("path"), "{detail}");
+}
+
+#[tokio::test]
+async fn iam_simulation_passes_the_bucket_policy_and_checks_the_kms_key() {
+    let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Export","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/exporter"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*"}]}"#;
+    let kms_denied = crate::replay::iam_simulation(&[
+        ("kms:GenerateDataKey", key, "implicitDeny", ""),
+        ("kms:Decrypt", key, "implicitDeny", ""),
+    ]);
+    let replay = Replay::new()
+        .on("GET", "?policy", 200, &[("content-type", "application/json")], policy)
+        .on("GET", "?encryption", 200, &[], &format!(r#"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>{key}</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"#))
+        .on("POST", "ActionNames.member.1=kms%3AGenerateDataKey", 200, &[("content-type", "text/xml")], &kms_denied)
+        // The S3 calls carry the bucket policy and its owner; anything else is refused.
+        .on("POST", "ResourceOwner=arn%3Aaws%3Aiam%3A%3A111122223333%3Aroot", 200, &[("content-type", "text/xml")], &crate::replay::iam_simulation(&[
+            ("s3:ListBucket", "arn:aws:s3:::my-bucket", "allowed", "export"),
+            ("s3:PutObject", "arn:aws:s3:::my-bucket/example.jpg", "allowed", "ResourcePolicy"),
+            ("s3:PutObjectAcl", "arn:aws:s3:::my-bucket/example.jpg", "allowed", "export"),
+        ]))
+        .on("POST", SIMULATE, 400, &[("content-type", "text/xml")], &iam_invalid_input())
+        .healthy_bucket("eu-west-1");
+    let (outcome, _) = simulate(replay, SessionOptions::default(), Default::default()).await;
+    assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+    let text = outcome_text(&outcome);
+    assert!(
+        text.contains(&format!(
+            r#"{{"Sid":"UseBucketKmsKey","Effect":"Allow","Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":"{key}"}}"#
+        )),
+        "{text}"
+    );
+    assert!(text.contains("key policy"), "{text}");
+    assert_eq!(outcome.evidence["bucket_policy_simulated"], true);
+    assert_eq!(outcome.evidence["decisions"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn iam_simulation_is_skipped_on_another_endpoint() {
+    let other_store = SessionOptions {
+        endpoint_url: Some("http://127.0.0.1:9".into()),
+        path_style: true,
+        ..Default::default()
+    };
+    let (outcome, log) = simulate(
+        Replay::new().healthy_bucket("eu-west-1"),
+        other_store,
+        Default::default(),
+    )
+    .await;
+    assert_eq!(outcome.status, Status::Skip, "{outcome:#?}");
+    assert_eq!(
+        outcome.summary,
+        "the IAM policy simulator is not available on this endpoint"
+    );
+    assert!(log.lock().unwrap().is_empty());
 }

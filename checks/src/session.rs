@@ -251,6 +251,12 @@ impl Session {
         }
         Ok(aws_sdk_s3control::Client::from_conf(builder.build()))
     }
+
+    /// An IAM client. IAM is global: the session's region only picks the partition's endpoint.
+    pub async fn iam(&self) -> Result<aws_sdk_iam::Client, CredentialsProblem> {
+        let config = self.sdk_config().await?;
+        Ok(aws_sdk_iam::Client::new(config))
+    }
 }
 
 /// Resolves every S3 Control request to one URL, without the account-id host label.
@@ -319,7 +325,7 @@ fn classify_credentials_error(
     err: &aws_credential_types::provider::error::CredentialsError,
 ) -> CredentialsProblem {
     use aws_credential_types::provider::error::CredentialsError;
-    let text = aws_smithy_types::error::display::DisplayErrorContext(err).to_string();
+    let text = crate::api_error::error_text(err);
     match err {
         CredentialsError::CredentialsNotLoaded(_) => CredentialsProblem::NotFound(text),
         CredentialsError::ProviderTimedOut(_) => CredentialsProblem::NotFound(text),

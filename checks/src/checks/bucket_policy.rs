@@ -29,7 +29,8 @@ Every Deny statement that matches is reported by its Sid (or `#position`), with 
 Deny conditions commonly seen, and how they meet the export:
 - `"Null": {"s3:x-amz-server-side-encryption": "true"}` or
   `"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}`: the upload must send that
-  header; fails until the store step does;
+  header; fails until the store step does (likewise a required
+  `s3:x-amz-server-side-encryption-aws-kms-key-id`);
 - `"StringEquals": {"s3:x-amz-acl": "public-read"}`, or a required `bucket-owner-full-control`:
   fails, naming the `acl` value that satisfies the policy;
 - `"Bool": {"aws:SecureTransport": "false"}`: the export uses HTTPS, so it does not apply;
@@ -313,10 +314,10 @@ fn certain_denial(
         .filter(|value| resolves(header, Some(value)))
         .collect();
     if let Some(value) = sse_values.first() {
-        let others = if sse_values.len() > 1 {
-            format!(" (or {})", sse_values[1..].join(", "))
-        } else {
-            String::new()
+        let others = match sse_values.len() {
+            1 => String::new(),
+            n if n == SSE_VALUES.len() => " (or any other value)".to_owned(),
+            _ => format!(" (or {})", sse_values[1..].join(", ")),
         };
         let kms = if value.starts_with("aws:kms") {
             " With SSE-KMS the export user also needs kms:GenerateDataKey on the key (see the encryption check)."
@@ -326,6 +327,20 @@ fn certain_denial(
         findings.fail(
             format!("{label} denies {actions}: the policy requires uploads to send x-amz-server-side-encryption: {value}{others}, and the store step sends no such header"),
             format!(r#"Add "headers": {{"x-amz-server-side-encryption": "{value}"}} to the store step (keeping any headers it already sets); the dry run sends this header too.{kms}"#),
+        );
+        return;
+    }
+    // A KMS key the upload must name.
+    let key_conditions = keys_conditions(statement, KMS_KEY_ID_KEY);
+    if !key_conditions.is_empty() {
+        let key = key_conditions
+            .iter()
+            .flat_map(|c| &c.values)
+            .find(|value| value.starts_with("arn:"))
+            .map_or("KEY-ARN", String::as_str);
+        findings.fail(
+            format!("{label} denies {actions}: the policy requires uploads to name their KMS key in x-amz-server-side-encryption-aws-kms-key-id, and the store step sends no such header"),
+            format!(r#"Add "headers": {{"x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": "{key}"}} to the store step (keeping any headers it already sets); the export user also needs kms:GenerateDataKey on that key."#),
         );
         return;
     }
@@ -427,7 +442,7 @@ fn possible_denial(
     }
 }
 
-/// Whether the policy lets anyone read the object: `Some(explanation)` when it does, or may.
+/// Whether the policy lets anyone read the object: its evaluation when it does, or may.
 fn public_read(policy: &PolicyDocument, object: &str) -> Option<Evaluation> {
     // An account no policy can name: the statement must cover everyone to apply.
     let request = Request {
@@ -443,8 +458,22 @@ fn public_read(policy: &PolicyDocument, object: &str) -> Option<Evaluation> {
     }
 }
 
+/// How sentences name a statement given by its evaluation name (Sid or `#index`).
+fn label_of(name: &str) -> String {
+    if name.starts_with('#') {
+        format!("statement {name}")
+    } else {
+        format!("statement {name:?}")
+    }
+}
+
+/// A decision for evidence. A bucket policy that neither allows nor denies leaves the request
+/// to the caller's IAM policy, which is not a denial.
 fn decision_name(decision: Decision) -> Value {
-    serde_json::to_value(decision).unwrap_or(Value::Null)
+    match decision {
+        Decision::NotGranted => json!("no_matching_statement"),
+        other => serde_json::to_value(other).unwrap_or(Value::Null),
+    }
 }
 
 /// The statements that matched, one entry per statement.
@@ -547,17 +576,24 @@ impl Check for BucketPolicy {
         }
         let public = public_read(&policy, &export.object);
         if let Some(evaluation) = &public {
-            let statements: Vec<String> = evaluation
-                .matched
-                .iter()
-                .filter(|m| m.effect == Effect::Allow)
-                .map(|m| m.statement.clone())
-                .collect();
-            let how = format!(
-                "the bucket policy lets anyone read exported files (statement {}): {}",
-                statements.join(", "),
-                evaluation.explanation
-            );
+            let how = match evaluation.decision {
+                Decision::Allowed => {
+                    let statements: Vec<String> = evaluation
+                        .matched
+                        .iter()
+                        .filter(|m| m.effect == Effect::Allow && m.is_certain())
+                        .map(|m| label_of(&m.statement))
+                        .collect();
+                    format!(
+                        "the bucket policy lets anyone read exported files ({})",
+                        statements.join(", ")
+                    )
+                }
+                _ => format!(
+                    "the bucket policy may let anyone read exported files: {}",
+                    evaluation.explanation
+                ),
+            };
             if acl.is_public() {
                 notes.push(how);
             } else {

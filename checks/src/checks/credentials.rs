@@ -87,7 +87,14 @@ impl Check for CredentialsCheck {
         let summary = match session.credentials().await {
             Ok(summary) => summary,
             Err(CredentialsProblem::NotFound(why)) => {
-                return Outcome::fail("no AWS credentials found", SET_CREDENTIALS).with_detail(why);
+                return match &session.options().profile {
+                    Some(profile) => Outcome::fail(
+                        format!("no AWS credentials found for profile `{profile}`"),
+                        format!("Check that the profile exists ([profile {profile}] in ~/.aws/config or [{profile}] in ~/.aws/credentials; `aws configure --profile {profile}` creates it), or drop --profile."),
+                    ),
+                    None => Outcome::fail("no AWS credentials found", SET_CREDENTIALS),
+                }
+                .with_detail(why);
             }
             Err(problem) => return Outcome::fail(problem.to_string(), SET_CREDENTIALS),
         };

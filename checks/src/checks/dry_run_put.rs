@@ -182,10 +182,16 @@ impl Check for DryRunPut {
     async fn run(&self, ctx: &Context) -> Outcome {
         let probe = ctx.probe().await;
         let location = format!("s3://{}/{}", ctx.target.bucket, probe.key);
-        let headers = match ctx.target.acl.canned_header() {
+        let mut headers = match ctx.target.acl.canned_header() {
             Some(acl) => format!("x-amz-acl: {acl}, If-None-Match: *"),
             None => "no ACL header, If-None-Match: *".to_owned(),
         };
+        if let Some(sse) = crate::checks::bucket_policy::probe_sse(ctx).await {
+            // Sent because the bucket policy demands it: the store step must send it too.
+            headers.push_str(&format!(
+                ", x-amz-server-side-encryption: {sse} (the bucket policy demands it)"
+            ));
+        }
         let outcome = match &probe.upload {
             Upload::NotAttempted(reason) => return Outcome::skip(reason.clone()),
             Upload::KeyTaken => {

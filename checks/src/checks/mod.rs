@@ -8,6 +8,7 @@ pub mod bucket_region;
 pub mod credentials;
 pub mod dry_run_put;
 pub mod encryption;
+pub mod iam_simulation;
 pub mod list_objects;
 pub mod object_lock;
 pub mod object_ownership;
