@@ -88,6 +88,16 @@ impl AwsArgs {
         })
     }
 
+    /// `AWS_ENDPOINT_URL` gets the same scrutiny as `--endpoint-url`: a bad value is bad input.
+    pub fn validate_environment(&self) -> Result<(), String> {
+        match std::env::var("AWS_ENDPOINT_URL") {
+            Ok(value) if self.endpoint_url.is_none() && !value.is_empty() => parse_http_url(&value)
+                .map(drop)
+                .map_err(|why| format!("invalid value '{value}' in AWS_ENDPOINT_URL: {why}")),
+            _ => Ok(()),
+        }
+    }
+
     pub fn session_options(&self) -> preflight::SessionOptions {
         preflight::SessionOptions {
             profile: self.profile.clone(),
@@ -287,7 +297,7 @@ fn parse_account_id(raw: &str) -> Result<String, String> {
     }
 }
 
-fn parse_http_url(raw: &str) -> Result<String, String> {
+pub fn parse_http_url(raw: &str) -> Result<String, String> {
     const ACCEPTED: &str =
         "expected an absolute http:// or https:// URL, such as https://cdn.example.com/";
     match url::Url::parse(raw) {

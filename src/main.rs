@@ -180,6 +180,10 @@ async fn check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(USAGE_ERROR);
         }
     };
+    if let Err(message) = args.aws.validate_environment() {
+        eprintln!("error: {message}");
+        return ExitCode::from(USAGE_ERROR);
+    }
     let endpoint = args.aws.endpoint();
     let target = Target {
         bucket: args.store.bucket.clone(),

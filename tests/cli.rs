@@ -226,6 +226,13 @@ fn bad_input_is_exit_2_with_one_clear_line() {
         &["explain", "nope"],
         &["unknown check 'nope'", "bucket-name"],
     );
+    let r = bin(&["check", "my-bucket"])
+        .env("AWS_ENDPOINT_URL", "localhost:9000")
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr)
+        .contains("invalid value 'localhost:9000' in AWS_ENDPOINT_URL"));
 }
 
 #[test]

@@ -297,7 +297,7 @@ async fn the_probe_never_replaces_an_object_it_did_not_write() {
         &report,
         "dry-run-put",
         "fail",
-        "did not write already exists at s3://taken-key/exports/bucket-preflight-probe.txt",
+        "cannot identify as its own probe already exists at s3://taken-key/exports/bucket-preflight-probe.txt",
     );
     let body = emulator
         .s3("us-east-1")

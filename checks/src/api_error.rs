@@ -136,6 +136,18 @@ impl fmt::Display for ApiFailure {
 }
 
 impl ApiFailure {
+    /// An answer that arrived but does not say what the API promises: never read as "not
+    /// configured".
+    pub fn unreadable_answer(message: impl Into<String>) -> Self {
+        ApiFailure {
+            kind: FailureKind::Other,
+            status: None,
+            code: Some("UnreadableAnswer".into()),
+            message: Some(message.into()),
+            bucket_region: None,
+        }
+    }
+
     /// A failure that never reached AWS (no session, no region), with its reason.
     pub fn local(message: impl Into<String>) -> Self {
         ApiFailure {

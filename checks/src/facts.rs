@@ -138,6 +138,10 @@ impl Context {
                 let mut head = self.head_in(&first).await?;
                 if let Some(region) = head.redirected_to.take() {
                     head = self.head_in(&region).await?;
+                    if head.redirected_to.is_some() {
+                        // Redirected again: nothing has answered for the bucket itself.
+                        return Err(ApiFailure::local(format!("S3 redirected HeadBucket from {first} to {region} and then elsewhere again")));
+                    }
                     head.head.redirected_from = Some(first);
                 }
                 Ok(head.head)
@@ -297,13 +301,16 @@ impl Context {
                     .send()
                     .await
                     .map_err(|e| ApiFailure::from_sdk(&e));
-                absent_when(answer, &["OwnershipControlsNotFoundError"]).map(|out| {
-                    out.and_then(|o| {
-                        o.ownership_controls()
-                            .and_then(|c| c.rules().first())
-                            .and_then(|rule| Ownership::parse(rule.object_ownership().as_str()))
-                    })
-                })
+                match absent_when(answer, &["OwnershipControlsNotFoundError"])? {
+                    None => Ok(None),
+                    // Controls that are there but name no known setting are unreadable, not absent.
+                    Some(o) => o
+                        .ownership_controls()
+                        .and_then(|c| c.rules().first())
+                        .and_then(|rule| Ownership::parse(rule.object_ownership().as_str()))
+                        .map(Some)
+                        .ok_or_else(|| ApiFailure::unreadable_answer("GetBucketOwnershipControls named no known Object Ownership setting")),
+                }
             })
             .await
     }
@@ -340,19 +347,26 @@ impl Context {
                     .send()
                     .await
                     .map_err(|e| ApiFailure::from_sdk(&e));
-                absent_when(answer, &["ServerSideEncryptionConfigurationNotFoundError"]).map(
-                    |out| {
-                        out.and_then(|o| {
-                            let rule = o.server_side_encryption_configuration()?.rules().first()?;
-                            let default = rule.apply_server_side_encryption_by_default()?;
-                            Some(DefaultEncryption {
+                match absent_when(answer, &["ServerSideEncryptionConfigurationNotFoundError"])? {
+                    None => Ok(None),
+                    Some(o) => {
+                        let rule = o
+                            .server_side_encryption_configuration()
+                            .and_then(|c| c.rules().first());
+                        let default =
+                            rule.and_then(|r| r.apply_server_side_encryption_by_default());
+                        match (rule, default) {
+                            (Some(rule), Some(default)) => Ok(Some(DefaultEncryption {
                                 algorithm: default.sse_algorithm().as_str().to_owned(),
                                 kms_key: default.kms_master_key_id().map(str::to_owned),
                                 bucket_key: rule.bucket_key_enabled(),
-                            })
-                        })
-                    },
-                )
+                            })),
+                            _ => Err(ApiFailure::unreadable_answer(
+                                "GetBucketEncryption returned no default encryption rule",
+                            )),
+                        }
+                    }
+                }
             })
             .await
     }
@@ -369,8 +383,12 @@ impl Context {
                     .send()
                     .await
                     .map_err(|e| ApiFailure::from_sdk(&e));
-                absent_when(answer, &["NoSuchBucketPolicy"])
-                    .map(|out| out.and_then(|o| o.policy().map(str::to_owned)))
+                match absent_when(answer, &["NoSuchBucketPolicy"])? {
+                    None => Ok(None),
+                    Some(o) => o.policy().map(|p| Some(p.to_owned())).ok_or_else(|| {
+                        ApiFailure::unreadable_answer("GetBucketPolicy answered without a policy")
+                    }),
+                }
             })
             .await
     }

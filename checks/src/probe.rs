@@ -42,6 +42,9 @@ pub enum Upload {
     },
     /// Something the tool did not write is at the probe key: left untouched.
     KeyTaken,
+    /// An object of the probe's size is at the probe key, but nothing proves it is an earlier
+    /// probe (SSE-KMS ETags are no MD5s, and HeadObject was refused): left untouched.
+    Unidentified,
     Failed(ApiFailure),
 }
 
@@ -55,8 +58,12 @@ pub enum Cleanup {
 #[derive(Debug, Clone)]
 pub enum PublicRead {
     NotChecked,
-    /// The HTTP status of an anonymous GET of the result URL.
-    Status(u16),
+    /// The HTTP status of an anonymous GET of the result URL, and whether the body was the
+    /// probe's content (a website or CDN may answer 200 for any path).
+    Status {
+        status: u16,
+        serves_probe: bool,
+    },
     Unreachable(String),
 }
 
@@ -108,10 +115,12 @@ impl Context {
             report.upload = Upload::NotAttempted("--no-write: no upload attempted".into());
             return report;
         }
+        // Both facts shape the upload (retention, a demanded SSE header): fetch them together.
+        let (lock, _) = futures::join!(self.object_lock(), self.policy());
         if let Ok(ObjectLock {
             enabled: true,
             default_retention: Some(retention),
-        }) = self.object_lock().await
+        }) = lock
         {
             if !self.settings.write_locked {
                 report.upload = Upload::NotAttempted(format!(
@@ -166,55 +175,41 @@ impl Context {
     }
 
     async fn write_probe(&self, s3: &aws_sdk_s3::Client, key: &str) -> Upload {
-        let first = self
-            .put_probe(s3, key)
-            .await
-            .if_none_match("*")
-            .send()
-            .await;
-        let failure = match first {
-            Ok(out) => {
-                return Upload::Written {
-                    version_id: out.version_id().map(str::to_owned),
-                    replaced_earlier_probe: false,
-                }
+        // Look before writing: some S3-compatible stores ignore If-None-Match, so the
+        // precondition alone cannot be trusted to protect an object already at the key.
+        let existing = match self.object_at(s3, key).await {
+            Ok(existing) => existing,
+            Err(failure) if self.target.endpoint.is_some() => {
+                return Upload::NotAttempted(format!(
+                    "could not confirm that {key} is free ({failure}), and this endpoint may ignore If-None-Match: nothing was written"
+                ))
             }
-            Err(err) => ApiFailure::from_sdk(&err),
+            // AWS honours If-None-Match, which protects whatever is there.
+            Err(_) => None,
         };
-        if failure.status != Some(412) && !failure.code_is("PreconditionFailed") {
-            return Upload::Failed(failure);
-        }
-        // Something is at the probe key. Replace it only if it is provably an earlier probe.
-        let listed = s3
-            .list_objects_v2()
-            .bucket(&self.target.bucket)
-            .prefix(key)
-            .max_keys(1)
-            .send()
-            .await;
-        let existing = match listed {
-            Ok(out) => out
-                .contents()
-                .iter()
-                .find(|o| o.key() == Some(key))
-                .cloned(),
-            Err(err) => return Upload::Failed(ApiFailure::from_sdk(&err)),
+        let replace = match &existing {
+            None => None,
+            Some(object) => match self.identify(s3, key, object).await {
+                Identity::EarlierProbe(etag) => Some(etag),
+                Identity::Foreign => return Upload::KeyTaken,
+                Identity::Unknown => return Upload::Unidentified,
+            },
         };
-        let etag = probe_etag();
-        let is_earlier_probe = existing.as_ref().is_some_and(|o| {
-            o.e_tag() == Some(etag.as_str()) && o.size() == Some(PROBE_BODY.len() as i64)
-        });
-        if !is_earlier_probe {
-            return Upload::KeyTaken;
-        }
-        match self.put_probe(s3, key).await.if_match(etag).send().await {
+        let request = self.put_probe(s3, key).await;
+        let replacing = replace.is_some();
+        let request = match replace {
+            None => request.if_none_match("*"),
+            Some(etag) => request.if_match(etag),
+        };
+        match request.send().await {
             Ok(out) => Upload::Written {
                 version_id: out.version_id().map(str::to_owned),
-                replaced_earlier_probe: true,
+                replaced_earlier_probe: replacing,
             },
             Err(err) => {
                 let failure = ApiFailure::from_sdk(&err);
-                if failure.status == Some(412) {
+                // Something was written there in the meantime: leave it alone.
+                if failure.status == Some(412) || failure.code_is("PreconditionFailed") {
                     Upload::KeyTaken
                 } else {
                     Upload::Failed(failure)
@@ -222,6 +217,77 @@ impl Context {
             }
         }
     }
+
+    /// The object at exactly `key`, if any (ListObjectsV2 needs only s3:ListBucket, which the
+    /// export needs anyway).
+    async fn object_at(
+        &self,
+        s3: &aws_sdk_s3::Client,
+        key: &str,
+    ) -> Result<Option<aws_sdk_s3::types::Object>, ApiFailure> {
+        let listed = s3
+            .list_objects_v2()
+            .bucket(&self.target.bucket)
+            .prefix(key)
+            .max_keys(1)
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e))?;
+        Ok(listed
+            .contents()
+            .iter()
+            .find(|o| o.key() == Some(key))
+            .cloned())
+    }
+
+    /// Whether an existing object is a probe an earlier run left: same size and, as ETag, the
+    /// MD5 of the probe content; under SSE-KMS (whose ETags are no MD5s) the probe's metadata.
+    async fn identify(
+        &self,
+        s3: &aws_sdk_s3::Client,
+        key: &str,
+        object: &aws_sdk_s3::types::Object,
+    ) -> Identity {
+        let Some(etag) = object.e_tag() else {
+            return Identity::Unknown;
+        };
+        if object.size() != Some(PROBE_BODY.len() as i64) {
+            return Identity::Foreign;
+        }
+        if etag == probe_etag() {
+            return Identity::EarlierProbe(etag.to_owned());
+        }
+        let head = s3
+            .head_object()
+            .bucket(&self.target.bucket)
+            .key(key)
+            .if_match(etag)
+            .send()
+            .await;
+        match head {
+            Ok(head) => {
+                let written_by = head
+                    .metadata()
+                    .and_then(|m| m.get("written-by"))
+                    .map(String::as_str);
+                if written_by == Some("bucket-preflight") {
+                    Identity::EarlierProbe(etag.to_owned())
+                } else {
+                    Identity::Foreign
+                }
+            }
+            Err(_) => Identity::Unknown,
+        }
+    }
+}
+
+/// What an object found at the probe key is.
+enum Identity {
+    /// An earlier run's probe, with the ETag to replace it under.
+    EarlierProbe(String),
+    Foreign,
+    /// The probe's size, but nothing proves whose it is.
+    Unknown,
 }
 
 /// An unauthenticated GET, as a browser would send it.
@@ -236,7 +302,17 @@ async fn read_anonymously(url: &str) -> PublicRead {
         Err(err) => return PublicRead::Unreachable(err.to_string()),
     };
     match client.get(url).send().await {
-        Ok(response) => PublicRead::Status(response.status().as_u16()),
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let serves_probe = response
+                .bytes()
+                .await
+                .is_ok_and(|body| body.as_ref() == PROBE_BODY);
+            PublicRead::Status {
+                status,
+                serves_probe,
+            }
+        }
         Err(err) => PublicRead::Unreachable(
             aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
         ),

@@ -1132,3 +1132,227 @@ async fn iam_simulation_is_skipped_on_another_endpoint() {
     );
     assert!(log.lock().unwrap().is_empty());
 }
+
+/// A listing with one object at the probe key.
+fn listing_with_probe_key(etag: &str, size: usize) -> String {
+    format!(
+        r#"<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>my-bucket</Name><Prefix>bucket-preflight-probe.txt</Prefix><KeyCount>1</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>bucket-preflight-probe.txt</Key><LastModified>2026-11-01T10:00:00.000Z</LastModified><ETag>&quot;{etag}&quot;</ETag><Size>{size}</Size><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>"#
+    )
+}
+
+#[tokio::test]
+async fn an_object_at_the_probe_key_is_never_overwritten_even_if_the_store_ignores_preconditions() {
+    // The store would accept any PUT (it ignores If-None-Match); the probe must not send one.
+    let replay = Replay::new()
+        .on(
+            "GET",
+            "list-type=2",
+            200,
+            &[],
+            &listing_with_probe_key("0123456789abcdef0123456789abcdef", 12),
+        )
+        .healthy_bucket("eu-west-1");
+    let other_store = SessionOptions {
+        endpoint_url: Some("http://127.0.0.1:9".into()),
+        path_style: true,
+        ..Default::default()
+    };
+    let (outcomes, log) = run(replay, other_store, |t| {
+        t.endpoint = Some("http://127.0.0.1:9".into())
+    })
+    .await;
+    assert_status(&outcomes, "dry-run-put", Status::Fail, "left untouched");
+    let requests = log.lock().unwrap().clone();
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.starts_with("PUT ") || r.starts_with("DELETE ")),
+        "{requests:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_probe_left_under_sse_kms_is_recognised_by_its_metadata() {
+    let size = crate::probe::PROBE_BODY.len();
+    let replay = Replay::new()
+        .on(
+            "GET",
+            "list-type=2",
+            200,
+            &[],
+            &listing_with_probe_key("kmsetagthatisnotanmd5kmsetag0001", size),
+        )
+        .on(
+            "HEAD",
+            "bucket-preflight-probe.txt",
+            200,
+            &[
+                ("x-amz-meta-written-by", "bucket-preflight"),
+                ("etag", "\"kmsetagthatisnotanmd5kmsetag0001\""),
+            ],
+            "",
+        )
+        .on(
+            "PUT",
+            "if-match: \"kmsetagthatisnotanmd5kmsetag0001\"",
+            200,
+            &[("etag", "\"kmsetagthatisnotanmd5kmsetag0002\"")],
+            "",
+        )
+        .on(
+            "PUT",
+            "/",
+            412,
+            &[],
+            &s3_error(
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+            ),
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    assert_status(
+        &outcomes,
+        "dry-run-put",
+        Status::Pass,
+        "replacing an earlier run's probe",
+    );
+}
+
+#[tokio::test]
+async fn an_unprovable_leftover_is_left_alone_with_a_warning() {
+    let size = crate::probe::PROBE_BODY.len();
+    let replay = Replay::new()
+        .on(
+            "GET",
+            "list-type=2",
+            200,
+            &[],
+            &listing_with_probe_key("kmsetagthatisnotanmd5kmsetag0001", size),
+        )
+        .on("HEAD", "bucket-preflight-probe.txt", 403, &[], "")
+        .healthy_bucket("eu-west-1");
+    let (outcomes, log) = run(replay, SessionOptions::default(), |_| {}).await;
+    assert_status(
+        &outcomes,
+        "dry-run-put",
+        Status::Warn,
+        "grant s3:DeleteObject",
+    );
+    assert!(!log.lock().unwrap().iter().any(|r| r.starts_with("PUT ")));
+}
+
+/// Answers every request on loopback with 200 and a page that is not the stored file.
+fn website_answering_everything() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4).flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let body = "<html>Welcome</html>";
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{address}/")
+}
+
+#[tokio::test]
+async fn a_200_that_is_not_the_file_proves_nothing() {
+    let url_prefix = website_answering_everything();
+    let (outcomes, _) = run(
+        Replay::new().healthy_bucket("eu-west-1"),
+        SessionOptions::default(),
+        |t| t.url_prefix = Some(url_prefix),
+    )
+    .await;
+    assert_status(
+        &outcomes,
+        "public-url",
+        Status::Error,
+        "not with the stored file",
+    );
+}
+
+#[tokio::test]
+async fn iam_simulation_does_not_pass_what_it_could_not_simulate() {
+    let body = r#"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>alias/exports</KMSMasterKeyID></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"#;
+    let replay = Replay::new()
+        .on("GET", "?encryption", 200, &[], body)
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    assert_status(
+        &outcomes,
+        "iam-simulation",
+        Status::Warn,
+        "the KMS permissions could not be simulated",
+    );
+}
+
+#[tokio::test]
+async fn empty_or_unknown_configuration_answers_are_not_read_as_absent() {
+    let replay = Replay::new()
+        .on("GET", "?ownershipControls", 200, &[], r#"<OwnershipControls xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ObjectOwnership>SomethingNew</ObjectOwnership></Rule></OwnershipControls>"#)
+        .on("GET", "?encryption", 200, &[], r#"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>"#)
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    for id in ["object-ownership", "encryption"] {
+        assert_ne!(
+            outcomes[id].status,
+            Status::Pass,
+            "{id}: {:#?}",
+            outcomes[id]
+        );
+    }
+}
+
+#[tokio::test]
+async fn account_block_public_access_that_aws_cannot_answer_is_not_a_pass() {
+    let replay = Replay::new()
+        .on(
+            "GET",
+            "/v20180820/configuration/publicAccessBlock",
+            501,
+            &[],
+            &s3control_error("NotImplemented", "not implemented"),
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    assert_ne!(
+        outcomes["block-public-access"].status,
+        Status::Pass,
+        "{:#?}",
+        outcomes["block-public-access"]
+    );
+}
+
+#[tokio::test]
+async fn a_second_redirect_is_not_reachable() {
+    let replay = Replay::new()
+        .on(
+            "HEAD",
+            "s3.eu-west-1.amazonaws.com",
+            301,
+            &[("x-amz-bucket-region", "us-west-2")],
+            "",
+        )
+        .on(
+            "HEAD",
+            "s3.us-west-2.amazonaws.com",
+            301,
+            &[("x-amz-bucket-region", "ap-south-1")],
+            "",
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    assert_status(&outcomes, "bucket-exists", Status::Error, "redirected");
+}

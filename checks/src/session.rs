@@ -304,8 +304,11 @@ async fn resolve_region(options: &SessionOptions) -> (Region, &'static str) {
 
 fn summarise(credentials: &Credentials) -> CredentialsSummary {
     let key = credentials.access_key_id();
-    let access_key_hint = if key.len() > 8 {
-        format!("{}…{}", &key[..4], &key[key.len() - 4..])
+    let chars: Vec<char> = key.chars().collect();
+    let access_key_hint = if chars.len() > 8 {
+        let head: String = chars[..4].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}…{tail}")
     } else {
         "…".to_owned()
     };
@@ -330,5 +333,20 @@ fn classify_credentials_error(
         CredentialsError::CredentialsNotLoaded(_) => CredentialsProblem::NotFound(text),
         CredentialsError::ProviderTimedOut(_) => CredentialsProblem::NotFound(text),
         _ => CredentialsProblem::Invalid(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_hints_never_split_a_character() {
+        let pasted = Credentials::new("AKIA€€€€€€EXAMPLE", "secret", None, None, "test");
+        assert_eq!(summarise(&pasted).access_key_hint, "AKIA…MPLE");
+        let short = Credentials::new("AK€", "secret", None, None, "test");
+        assert_eq!(summarise(&short).access_key_hint, "…");
+        let temporary = Credentials::new("ASIAEXAMPLEEXAMPLE", "secret", None, None, "test");
+        assert!(summarise(&temporary).temporary);
     }
 }

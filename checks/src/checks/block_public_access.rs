@@ -85,7 +85,12 @@ impl Check for BlockPublicAccess {
             }
         });
         let bucket_level = level(bucket_fetched);
-        let account_level = account_fetched.map_or(Level::NotApplicable, level);
+        let account_level = match account_fetched {
+            None => Level::NotApplicable,
+            // On AWS every account has these settings: "not implemented" means unreadable.
+            Some(Err(failure)) => Level::Unreadable(failure),
+            Some(fetched) => level(fetched),
+        };
 
         let mut combined = BpaFlags::default();
         let mut evidence = Vec::new();

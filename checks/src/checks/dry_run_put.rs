@@ -125,16 +125,27 @@ async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
     // A bare "Access Denied": S3 gives no reason for cross-account requests. Name the likely
     // causes in order, most specific first.
     let mut causes = Vec::new();
-    let bpa = match (
-        ctx.public_access_block().await,
-        ctx.account_public_access_block().await,
-    ) {
-        (Ok(bucket), Ok(account)) => bucket
+    let bucket_bpa = ctx
+        .public_access_block()
+        .await
+        .as_ref()
+        .ok()
+        .copied()
+        .flatten()
+        .unwrap_or_default();
+    // Account-level settings exist on AWS only.
+    let account_bpa = if ctx.target.endpoint.is_some() {
+        BpaFlags::default()
+    } else {
+        ctx.account_public_access_block()
+            .await
+            .as_ref()
+            .ok()
+            .copied()
+            .flatten()
             .unwrap_or_default()
-            .combine(account.unwrap_or_default()),
-        (Ok(bucket), Err(_)) => bucket.unwrap_or_default(),
-        _ => BpaFlags::default(),
     };
+    let bpa = bucket_bpa.combine(account_bpa);
     if acl.is_public() && bpa.block_public_acls {
         causes.push(format!("Block Public Access (BlockPublicAcls) refuses `acl: {acl}`: set `acl: bucket-default`, or turn BlockPublicAcls off"));
     }
@@ -194,9 +205,16 @@ impl Check for DryRunPut {
         }
         let outcome = match &probe.upload {
             Upload::NotAttempted(reason) => return Outcome::skip(reason.clone()),
+            Upload::Unidentified => {
+                return Outcome::warn(
+                    format!("nothing was uploaded: an object of the probe's size is at {location}, probably left by an earlier run, but SSE-KMS ETags cannot prove it and HeadObject was refused"),
+                    format!("Delete {location} if it is the probe, or grant s3:DeleteObject (runs then clean up after themselves) or s3:GetObject (to recognise it)."),
+                )
+                .with_evidence("key", probe.key.as_str())
+            }
             Upload::KeyTaken => {
                 return Outcome::fail(
-                    format!("an object that bucket-preflight did not write already exists at {location}; it was left untouched"),
+                    format!("an object bucket-preflight cannot identify as its own probe already exists at {location}; it was left untouched"),
                     format!("If that object is yours to remove, delete it and run again; otherwise change --path so the probe ({PROBE_NAME}) lands under another prefix."),
                 )
                 .with_evidence("key", probe.key.as_str())

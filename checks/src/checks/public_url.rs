@@ -54,12 +54,16 @@ impl Check for PublicUrl {
         let url = &probe.url;
         let acl = ctx.target.acl;
         let outcome = match (&probe.public_read, acl.is_public()) {
-            (PublicRead::Status(200), true) => Outcome::pass(format!("anyone can read stored files: GET {url} → 200")),
-            (PublicRead::Status(status), _) if !matches!(status, 200 | 401 | 403 | 404) => Outcome::error(
+            (PublicRead::Status { status: 200, serves_probe: false }, _) => Outcome::error(
+                format!("GET {url} → 200, but not with the stored file: could not tell whether stored files are publicly readable"),
+                "Check what serves `url_prefix`: a website or CDN that answers every path with a page hides whether the bucket serves the file.",
+            ),
+            (PublicRead::Status { status, .. }, _) if !matches!(status, 200 | 401 | 403 | 404) => Outcome::error(
                 format!("GET {url} → {status}: could not tell whether stored files are publicly readable"),
                 "Run again; if it persists, check what serves `url_prefix` (the bucket, or a CDN in front of it).",
             ),
-            (PublicRead::Status(status), true) => {
+            (PublicRead::Status { status: 200, .. }, true) => Outcome::pass(format!("anyone can read stored files: GET {url} → 200 with the file")),
+            (PublicRead::Status { status, .. }, true) => {
                 let why = match status {
                     401 | 403 => "S3 (or the CDN) refuses anonymous reads: IgnorePublicAcls at bucket or account level drops the public ACL, or a bucket policy denies reads",
                     404 => "the URL does not lead to the stored file: `url_prefix` points elsewhere",
@@ -70,11 +74,11 @@ impl Check for PublicUrl {
                     format!("{why}. Turn off IgnorePublicAcls (bucket and account level), or set `acl: bucket-default` and grant public reads with a bucket policy or a CDN; check that `url_prefix` leads to the bucket."),
                 )
             }
-            (PublicRead::Status(200), false) => Outcome::warn(
-                format!("files are publicly readable although `acl: {acl}`: GET {url} → 200"),
+            (PublicRead::Status { status: 200, .. }, false) => Outcome::warn(
+                format!("files are publicly readable although `acl: {acl}`: GET {url} → 200 with the file"),
                 "If files should be private, remove the public read grant (a bucket policy statement with \"Principal\": \"*\" and s3:GetObject) or restrict the CDN.",
             ),
-            (PublicRead::Status(status), false) => Outcome::pass(format!("stored files are not publicly readable (GET {url} → {status}), as `acl: {acl}` intends")),
+            (PublicRead::Status { status, .. }, false) => Outcome::pass(format!("stored files are not publicly readable (GET {url} → {status}), as `acl: {acl}` intends")),
             (PublicRead::Unreachable(reason), _) => Outcome::error(
                 format!("could not fetch {url}: {reason}"),
                 "Check that `url_prefix` names a host that resolves and answers, then run again.",
@@ -82,7 +86,7 @@ impl Check for PublicUrl {
             (PublicRead::NotChecked, _) => Outcome::skip("the URL was not fetched"),
         };
         match probe.public_read {
-            PublicRead::Status(status) => outcome
+            PublicRead::Status { status, .. } => outcome
                 .with_evidence("url", url.as_str())
                 .with_evidence("status", status),
             _ => outcome.with_evidence("url", url.as_str()),
