@@ -3,7 +3,7 @@
 mod support;
 
 use assert_cmd::Command;
-use support::{BucketSetup, Emulator};
+use support::{result, BucketSetup, Emulator};
 
 fn check(emulator: &Emulator, args: &[&str]) -> (i32, serde_json::Value, String) {
     let mut cmd = Command::cargo_bin("bucket-preflight").unwrap();
@@ -22,15 +22,6 @@ fn check(emulator: &Emulator, args: &[&str]) -> (i32, serde_json::Value, String)
         )
     });
     (out.status.code().unwrap(), report, stdout)
-}
-
-fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap_or_else(|| panic!("no result for {id}"))
 }
 
 #[tokio::test]

@@ -228,30 +228,17 @@ async fn a_generated_policy_lets_its_user_export() {
     let keys = emulator.create_user("exporter", &policy).await;
     emulator.enforce_iam();
 
-    let url_prefix = format!("{}/{bucket}/", emulator.endpoint);
-    let out = Command::cargo_bin("bucket-preflight")
-        .unwrap()
-        .env_clear()
-        .envs(emulator.env_as(&keys))
-        .args([
-            "check",
-            bucket,
-            "--acl",
-            "public",
-            "--bucket-region",
-            "us-east-1",
-            "--url-prefix",
-            &url_prefix,
-            "--format",
-            "json",
-        ])
-        // Under IAM enforcement moto answers anonymous GETs with 500 (see online_checks.rs).
-        .args(["--skip", "public-url"])
-        .args(emulator.endpoint_args())
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    // Under IAM enforcement moto answers anonymous GETs with 500 (see online_checks.rs).
+    let args = [
+        "--acl",
+        "public",
+        "--bucket-region",
+        "us-east-1",
+        "--skip",
+        "public-url",
+    ];
+    let (code, report) = support::check_json(&emulator, emulator.env_as(&keys), bucket, &args);
+    assert_eq!(code, 0, "{report:#}");
     for id in [
         "credentials",
         "bucket-exists",
@@ -259,12 +246,7 @@ async fn a_generated_policy_lets_its_user_export() {
         "list-objects",
         "dry-run-put",
     ] {
-        let result = report["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == id)
-            .unwrap();
+        let result = support::result(&report, id);
         assert_eq!(result["status"], "pass", "{result:#}");
     }
 }

@@ -4,53 +4,13 @@
 
 mod support;
 
-use assert_cmd::Command;
 use serde_json::{json, Value};
 use support::{BucketSetup, Emulator, UserKeys};
 
-/// Runs `check` against the emulator, with result URLs on the emulator too.
-fn check_with_env(
-    emulator: &Emulator,
-    env: Vec<(String, String)>,
-    bucket: &str,
-    args: &[&str],
-) -> (i32, Value) {
-    let url_prefix = format!("{}/{bucket}/", emulator.endpoint);
-    let mut cmd = Command::cargo_bin("bucket-preflight").unwrap();
-    cmd.env_clear()
-        .envs(env)
-        .args([
-            "check",
-            bucket,
-            "--url-prefix",
-            &url_prefix,
-            "--format",
-            "json",
-        ])
-        .args(emulator.endpoint_args())
-        .args(args);
-    let out = cmd.output().unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), report)
-}
+use support::{check_json as check_with_env, result};
 
 fn check(emulator: &Emulator, bucket: &str, args: &[&str]) -> (i32, Value) {
     check_with_env(emulator, emulator.env(), bucket, args)
-}
-
-fn result<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap_or_else(|| panic!("no result for {id}"))
 }
 
 fn assert_result(report: &Value, id: &str, status: &str, needle: &str) {

@@ -4,45 +4,22 @@
 
 mod support;
 
-use assert_cmd::Command;
 use serde_json::{json, Value};
-use support::{BucketSetup, Emulator, UserKeys};
+use support::{result, BucketSetup, Emulator, UserKeys};
 
 const BUCKET: &str = "remedy-exports";
 
 fn check(emulator: &Emulator, keys: &UserKeys) -> Value {
-    let url_prefix = format!("{}/{BUCKET}/", emulator.endpoint);
-    let out = Command::cargo_bin("bucket-preflight")
-        .unwrap()
-        .env_clear()
-        .envs(emulator.env_as(keys))
-        .args([
-            "check",
-            BUCKET,
-            "--acl",
-            "bucket-default",
-            "--bucket-region",
-            "us-east-1",
-            "--url-prefix",
-            &url_prefix,
-            "--format",
-            "json",
-        ])
-        // Under IAM enforcement moto answers anonymous GETs with 500 (see online_checks.rs).
-        .args(["--skip", "public-url"])
-        .args(emulator.endpoint_args())
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn result<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap()
+    // Under IAM enforcement moto answers anonymous GETs with 500 (see online_checks.rs).
+    let args = [
+        "--acl",
+        "bucket-default",
+        "--bucket-region",
+        "us-east-1",
+        "--skip",
+        "public-url",
+    ];
+    support::check_json(emulator, emulator.env_as(keys), BUCKET, &args).1
 }
 
 /// The first JSON object in a remediation text: the statement it tells the user to add.

@@ -89,13 +89,18 @@ fn absent_when<T>(result: Result<T, ApiFailure>, codes: &[&str]) -> Fetched<Opti
     }
 }
 
-fn flags(c: Option<&aws_sdk_s3::types::PublicAccessBlockConfiguration>) -> BpaFlags {
-    BpaFlags {
-        block_public_acls: c.and_then(|c| c.block_public_acls()).unwrap_or(false),
-        ignore_public_acls: c.and_then(|c| c.ignore_public_acls()).unwrap_or(false),
-        block_public_policy: c.and_then(|c| c.block_public_policy()).unwrap_or(false),
-        restrict_public_buckets: c.and_then(|c| c.restrict_public_buckets()).unwrap_or(false),
-    }
+/// Block Public Access switches from either API's configuration type (S3 and S3 Control have
+/// their own, with the same accessors). A switch the answer leaves out is off.
+macro_rules! bpa_flags {
+    ($config:expr) => {{
+        let c = $config;
+        BpaFlags {
+            block_public_acls: c.and_then(|c| c.block_public_acls()).unwrap_or(false),
+            ignore_public_acls: c.and_then(|c| c.ignore_public_acls()).unwrap_or(false),
+            block_public_policy: c.and_then(|c| c.block_public_policy()).unwrap_or(false),
+            restrict_public_buckets: c.and_then(|c| c.restrict_public_buckets()).unwrap_or(false),
+        }
+    }};
 }
 
 impl Context {
@@ -239,7 +244,7 @@ impl Context {
                     .await
                     .map_err(|e| ApiFailure::from_sdk(&e));
                 absent_when(answer, &["NoSuchPublicAccessBlockConfiguration"])
-                    .map(|out| out.map(|o| flags(o.public_access_block_configuration())))
+                    .map(|out| out.map(|o| bpa_flags!(o.public_access_block_configuration())))
             })
             .await
     }
@@ -266,25 +271,8 @@ impl Context {
                     .send()
                     .await
                     .map_err(|e| ApiFailure::from_sdk(&e));
-                absent_when(answer, &["NoSuchPublicAccessBlockConfiguration"]).map(|out| {
-                    out.map(|o| {
-                        let c = o.public_access_block_configuration();
-                        BpaFlags {
-                            block_public_acls: c
-                                .and_then(|c| c.block_public_acls())
-                                .unwrap_or(false),
-                            ignore_public_acls: c
-                                .and_then(|c| c.ignore_public_acls())
-                                .unwrap_or(false),
-                            block_public_policy: c
-                                .and_then(|c| c.block_public_policy())
-                                .unwrap_or(false),
-                            restrict_public_buckets: c
-                                .and_then(|c| c.restrict_public_buckets())
-                                .unwrap_or(false),
-                        }
-                    })
-                })
+                absent_when(answer, &["NoSuchPublicAccessBlockConfiguration"])
+                    .map(|out| out.map(|o| bpa_flags!(o.public_access_block_configuration())))
             })
             .await
     }

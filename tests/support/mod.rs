@@ -306,6 +306,51 @@ impl BucketSetup {
     }
 }
 
+/// Runs `bucket-preflight check BUCKET ARGS` against the emulator as `env`, with result URLs on
+/// the emulator too, and returns the exit code and the JSON report.
+pub fn check_json(
+    emulator: &Emulator,
+    env: Vec<(String, String)>,
+    bucket: &str,
+    args: &[&str],
+) -> (i32, serde_json::Value) {
+    let url_prefix = format!("{}/{bucket}/", emulator.endpoint);
+    let out = assert_cmd::Command::cargo_bin("bucket-preflight")
+        .expect("the binary is built")
+        .env_clear()
+        .envs(env)
+        .args([
+            "check",
+            bucket,
+            "--url-prefix",
+            &url_prefix,
+            "--format",
+            "json",
+        ])
+        .args(emulator.endpoint_args())
+        .args(args)
+        .output()
+        .expect("runs");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().expect("exited normally"), report)
+}
+
+/// The result of check `id` in a JSON report.
+pub fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no result for {id}"))
+}
+
 /// Keys of an IAM user created in the emulator.
 #[derive(Debug, Clone)]
 pub struct UserKeys {
