@@ -74,6 +74,9 @@ pub struct ProbeReport {
     pub upload: Upload,
     pub public_read: PublicRead,
     pub cleanup: Cleanup,
+    /// The `x-amz-server-side-encryption` value the upload sent because the bucket policy
+    /// demands it (so that the dry run tests everything else).
+    pub sse: Option<String>,
 }
 
 #[derive(Default)]
@@ -110,6 +113,7 @@ impl Context {
             upload: Upload::NotAttempted(String::new()),
             public_read: PublicRead::NotChecked,
             cleanup: Cleanup::NotNeeded,
+            sse: None,
         };
         if !self.settings.write {
             report.upload = Upload::NotAttempted("--no-write: no upload attempted".into());
@@ -136,7 +140,10 @@ impl Context {
                 return report;
             }
         };
-        report.upload = self.write_probe(&s3, &report.key).await;
+        report.sse = crate::checks::bucket_policy::probe_sse(self).await;
+        report.upload = self
+            .write_probe(&s3, &report.key, report.sse.as_deref())
+            .await;
         if let Upload::Written { version_id, .. } = &report.upload {
             report.public_read = read_anonymously(&report.url).await;
             let delete = s3
@@ -155,14 +162,13 @@ impl Context {
         report
     }
 
-    async fn put_probe(
+    fn put_probe(
         &self,
         s3: &aws_sdk_s3::Client,
         key: &str,
+        sse: Option<&str>,
     ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
         let acl = self.target.acl.canned_header().map(ObjectCannedAcl::from);
-        // The encryption header the bucket policy demands, so that the dry run tests the rest.
-        let sse = crate::checks::bucket_policy::probe_sse(self).await;
         s3.put_object()
             .bucket(&self.target.bucket)
             .key(key)
@@ -170,11 +176,11 @@ impl Context {
             .content_type("text/plain")
             .metadata("written-by", "bucket-preflight")
             .set_acl(acl)
-            .set_server_side_encryption(sse.as_deref().map(ServerSideEncryption::from))
+            .set_server_side_encryption(sse.map(ServerSideEncryption::from))
             .set_expected_bucket_owner(self.settings.expected_owner.clone())
     }
 
-    async fn write_probe(&self, s3: &aws_sdk_s3::Client, key: &str) -> Upload {
+    async fn write_probe(&self, s3: &aws_sdk_s3::Client, key: &str, sse: Option<&str>) -> Upload {
         // Look before writing: some S3-compatible stores ignore If-None-Match, so the
         // precondition alone cannot be trusted to protect an object already at the key.
         let existing = match self.object_at(s3, key).await {
@@ -195,7 +201,7 @@ impl Context {
                 Identity::Unknown => return Upload::Unidentified,
             },
         };
-        let request = self.put_probe(s3, key).await;
+        let request = self.put_probe(s3, key, sse);
         let replacing = replace.is_some();
         let request = match replace {
             None => request.if_none_match("*"),

@@ -197,7 +197,7 @@ impl Check for DryRunPut {
             Some(acl) => format!("x-amz-acl: {acl}, If-None-Match: *"),
             None => "no ACL header, If-None-Match: *".to_owned(),
         };
-        if let Some(sse) = crate::checks::bucket_policy::probe_sse(ctx).await {
+        if let Some(sse) = &probe.sse {
             // Sent because the bucket policy demands it: the store step must send it too.
             headers.push_str(&format!(
                 ", x-amz-server-side-encryption: {sse} (the bucket policy demands it)"
