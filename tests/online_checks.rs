@@ -384,22 +384,21 @@ async fn no_write_makes_no_mutating_request() {
         .is_empty());
 }
 
-/// The minimal policy for `acl: public` with `bucket_region` set, plus `s3:HeadBucket`, which
-/// moto checks HeadBucket under (real S3 checks `s3:ListBucket`, which the policy grants).
+/// The minimal policy for `acl: public` with `bucket_region` set, with `s3:ListBucket` (and
+/// `s3:GetBucketLocation` when `location`) on `list_resource`.
 fn minimal_policy(bucket: &str, location: bool, list_resource: &str) -> Value {
     let mut bucket_actions = vec!["s3:ListBucket"];
     if location {
         bucket_actions.push("s3:GetBucketLocation");
     }
-    json!({
+    let policy = json!({
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "ListExportBucket", "Effect": "Allow", "Action": bucket_actions, "Resource": list_resource},
-            {"Sid": "EmulatorHeadBucket", "Effect": "Allow", "Action": "s3:HeadBucket", "Resource": if list_resource.ends_with("/*") { format!("arn:aws:s3:::{bucket}/*") } else { format!("arn:aws:s3:::{bucket}") }},
-            {"Sid": "WriteExportedFiles", "Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectAcl"], "Resource": format!("arn:aws:s3:::{bucket}/*")},
-            {"Sid": "EmulatorIdentity", "Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
+            {"Sid": "WriteExportedFiles", "Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectAcl"], "Resource": format!("arn:aws:s3:::{bucket}/*")}
         ]
-    })
+    });
+    support::with_emulator_grants(policy, bucket)
 }
 
 async fn enforced(emulator: &Emulator, bucket: &str, users: &[(&str, Value)]) -> Vec<UserKeys> {

@@ -35,22 +35,10 @@ fn statement_in(remediation: &str) -> Value {
 }
 
 fn policy(statements: &[Value]) -> Value {
-    // moto authorises HeadBucket as an action of its own, `s3:HeadBucket`; real S3 authorises it
-    // as s3:ListBucket on the bucket ARN. Grant it exactly to users real S3 would let through.
-    // moto also checks GetCallerIdentity, which real AWS never denies.
-    let bucket_arn = format!("arn:aws:s3:::{BUCKET}");
-    let lists_bucket = statements
-        .iter()
-        .any(|s| s["Action"] == "s3:ListBucket" && s["Resource"] == bucket_arn);
-    let mut emulator_only = vec!["sts:GetCallerIdentity"];
-    if lists_bucket {
-        emulator_only.push("s3:HeadBucket");
-    }
-    let mut all = vec![
-        json!({"Sid": "EmulatorOnly", "Effect": "Allow", "Action": emulator_only, "Resource": "*"}),
-    ];
-    all.extend_from_slice(statements);
-    json!({"Version": "2012-10-17", "Statement": all})
+    support::with_emulator_grants(
+        json!({"Version": "2012-10-17", "Statement": statements}),
+        BUCKET,
+    )
 }
 
 #[tokio::test]

@@ -351,6 +351,33 @@ pub fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Va
         .unwrap_or_else(|| panic!("no result for {id}"))
 }
 
+/// `policy` plus what only the emulator asks for. moto authorises HeadBucket as an action of its
+/// own, `s3:HeadBucket`, where real S3 checks `s3:ListBucket` on the bucket ARN: it is granted
+/// exactly to policies that allow that, i.e. to users real S3 would let through. moto also checks
+/// `sts:GetCallerIdentity`, which real AWS never denies.
+pub fn with_emulator_grants(mut policy: serde_json::Value, bucket: &str) -> serde_json::Value {
+    let bucket_arn = format!("arn:aws:s3:::{bucket}");
+    let names = |v: &serde_json::Value, wanted: &str| match v {
+        serde_json::Value::String(s) => s == wanted,
+        serde_json::Value::Array(items) => items.iter().any(|i| i == wanted),
+        _ => false,
+    };
+    let statements = policy["Statement"]
+        .as_array_mut()
+        .expect("a Statement array");
+    let lists_bucket = statements.iter().any(|s| {
+        s["Effect"] == "Allow"
+            && names(&s["Action"], "s3:ListBucket")
+            && names(&s["Resource"], &bucket_arn)
+    });
+    let mut emulator_only = vec!["sts:GetCallerIdentity"];
+    if lists_bucket {
+        emulator_only.push("s3:HeadBucket");
+    }
+    statements.push(serde_json::json!({"Sid": "EmulatorOnly", "Effect": "Allow", "Action": emulator_only, "Resource": "*"}));
+    policy
+}
+
 /// Keys of an IAM user created in the emulator.
 #[derive(Debug, Clone)]
 pub struct UserKeys {
