@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Exit code for bad input and usage errors, as clap uses it.
-const USAGE_ERROR: u8 = 2;
+pub(crate) const USAGE_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     // A check that panics is reported as that check's `error`; the default hook would also

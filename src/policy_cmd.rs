@@ -20,7 +20,7 @@ const ENCRYPTION_LOOKUP_LIMIT: Duration = Duration::from_secs(5);
 pub async fn run(args: PolicyArgs) -> ExitCode {
     if let Err(message) = args.aws.validate_environment() {
         eprintln!("error: {message}");
-        return ExitCode::from(2);
+        return ExitCode::from(crate::USAGE_ERROR);
     }
     let store = &args.store;
     let mut target = Target::new(store.bucket.clone());
