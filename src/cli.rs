@@ -98,6 +98,23 @@ impl AwsArgs {
         }
     }
 
+    /// The S3 and STS endpoints the SDK will use, from the flag, the environment or the
+    /// profile; each gets the same scrutiny as `--endpoint-url`, naming where it came from.
+    pub async fn effective_endpoints(&self) -> Result<preflight::endpoints::Endpoints, String> {
+        let endpoints =
+            preflight::endpoints::resolve(self.endpoint_url.as_deref(), self.profile.as_deref())
+                .await;
+        for endpoint in [&endpoints.s3, &endpoints.sts].into_iter().flatten() {
+            parse_http_url(&endpoint.url).map_err(|why| {
+                format!(
+                    "invalid endpoint '{}' from {}: {why}",
+                    endpoint.url, endpoint.source
+                )
+            })?;
+        }
+        Ok(endpoints)
+    }
+
     pub fn session_options(&self) -> preflight::SessionOptions {
         preflight::SessionOptions {
             profile: self.profile.clone(),

@@ -184,17 +184,33 @@ async fn check(args: CheckArgs) -> ExitCode {
         eprintln!("error: {message}");
         return ExitCode::from(USAGE_ERROR);
     }
-    let endpoint = args.aws.endpoint();
+    let endpoints = match args.aws.effective_endpoints().await {
+        Ok(endpoints) => endpoints,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(USAGE_ERROR);
+        }
+    };
+    // The keys of an S3-compatible store belong to it: STS is asked where S3 goes unless an
+    // STS endpoint of its own is configured.
+    let sts_endpoint = endpoints.sts.as_ref().or(endpoints.s3.as_ref());
     let target = Target {
         bucket: args.store.bucket.clone(),
         acl: args.store.acl,
         bucket_region: args.store.bucket_region.clone(),
         path: args.store.path.clone(),
         url_prefix: args.url_prefix.clone(),
-        endpoint: endpoint.clone(),
+        endpoint: endpoints.s3.as_ref().map(|e| e.url.clone()),
+        endpoint_source: endpoints.s3.as_ref().map(|e| e.source.clone()),
+        sts_endpoint: sts_endpoint.map(|e| e.url.clone()),
     };
     let session = if plan.needs_network() {
-        Some(Arc::new(Session::new(args.aws.session_options()).await))
+        let options = preflight::SessionOptions {
+            endpoint_url: target.endpoint.clone(),
+            sts_endpoint_url: target.sts_endpoint.clone(),
+            ..args.aws.session_options()
+        };
+        Some(Arc::new(Session::new(options).await))
     } else {
         None
     };

@@ -32,6 +32,9 @@ pub struct SessionOptions {
     pub region: Option<String>,
     /// An S3-compatible endpoint (also used for STS, whose keys belong to that service).
     pub endpoint_url: Option<String>,
+    /// Where STS is asked for the caller's identity, when not where `endpoint_url` says: the
+    /// keys of an S3-compatible store belong to that store, so by default STS is asked there.
+    pub sts_endpoint_url: Option<String>,
     /// Path-style addressing (`endpoint/bucket/key`), which most S3-compatible stores need.
     pub path_style: bool,
     /// Upper bound on resolving credentials (SSO and `credential_process` can be slow).
@@ -209,7 +212,11 @@ impl Session {
             .map_err(IdentityProblem::Credentials)?;
         self.identity
             .get_or_init(|| async {
-                let sts = aws_sdk_sts::Client::new(config);
+                let mut sts = aws_sdk_sts::config::Builder::from(config);
+                if let Some(endpoint) = &self.options.sts_endpoint_url {
+                    sts = sts.endpoint_url(endpoint);
+                }
+                let sts = aws_sdk_sts::Client::from_conf(sts.build());
                 match sts.get_caller_identity().send().await {
                     Ok(out) => Ok(Identity {
                         arn: out.arn().unwrap_or_default().to_owned(),

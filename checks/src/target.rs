@@ -80,8 +80,13 @@ pub struct Target {
     pub bucket_region: Option<String>,
     pub path: String,
     pub url_prefix: Option<String>,
-    /// An S3-compatible endpoint instead of AWS, as given on the command line.
+    /// The endpoint S3 requests go to instead of AWS's: from `--endpoint-url`, or from the
+    /// environment or profile that the SDK reads (see [`crate::endpoints`]).
     pub endpoint: Option<String>,
+    /// Where `endpoint` came from (`--endpoint-url`, `AWS_ENDPOINT_URL_S3`, a profile, ...).
+    pub endpoint_source: Option<String>,
+    /// Where STS requests go when that is not AWS: identity is asked there.
+    pub sts_endpoint: Option<String>,
 }
 
 impl Target {
@@ -94,6 +99,8 @@ impl Target {
             path: DEFAULT_PATH.to_owned(),
             url_prefix: None,
             endpoint: None,
+            endpoint_source: None,
+            sts_endpoint: None,
         }
     }
 

@@ -49,7 +49,15 @@ pub fn render(report: &Report) -> String {
         ),
         (
             "endpoint",
-            t.endpoint.as_ref().map_or(unset, |e| format!("`{e}`")),
+            match (&t.endpoint, &t.endpoint_source) {
+                (Some(e), Some(source)) => format!("`{e}` (from {source})"),
+                (Some(e), None) => format!("`{e}`"),
+                (None, _) => unset.clone(),
+            },
+        ),
+        (
+            "STS endpoint",
+            t.sts_endpoint.as_ref().map_or(unset, |e| format!("`{e}`")),
         ),
     ];
     for (name, value) in rows {

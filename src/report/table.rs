@@ -56,6 +56,17 @@ pub fn render(report: &Report, style: &TableStyle) -> String {
     let _ = write!(heading, " · path {}", target.path);
     if let Some(endpoint) = &target.endpoint {
         let _ = write!(heading, " · endpoint {endpoint}");
+        if let Some(source) = target
+            .endpoint_source
+            .as_deref()
+            .filter(|s| !s.starts_with("--"))
+        {
+            let _ = write!(heading, " (from {source})");
+        }
+    }
+    if target.sts_endpoint != target.endpoint {
+        let sts = target.sts_endpoint.as_deref().unwrap_or("AWS");
+        let _ = write!(heading, " · STS at {sts}");
     }
     let _ = writeln!(out, "{heading}");
 
