@@ -16,6 +16,7 @@ pub mod endpoints;
 pub mod facts;
 pub mod iam;
 pub mod outcome;
+pub mod partition;
 pub mod path_template;
 pub mod probe;
 pub mod registry;
