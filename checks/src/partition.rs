@@ -18,6 +18,20 @@ impl Context {
             .or_else(|| self.session().map(|s| s.region().0));
         region.map_or("aws", of_region)
     }
+
+    /// The bucket's ARN, in its partition.
+    pub fn bucket_arn(&self) -> String {
+        bucket_arn(self.partition(), &self.target.bucket)
+    }
+
+    /// The ARN pattern of every object the export writes (`BUCKET/PREFIX*`), in its partition.
+    pub fn objects_arn(&self) -> String {
+        objects_arn(
+            self.partition(),
+            &self.target.bucket,
+            self.target.key_prefix(),
+        )
+    }
 }
 
 /// Region prefixes of the partitions other than `aws`, most specific first.

@@ -1,7 +1,7 @@
 //! `bucket-region`: where the bucket really is, and whether `bucket_region` says so.
 
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{bucket_arn, grant_remediation};
+use crate::denial::grant_remediation;
 use crate::facts::{Existence, Head};
 use crate::{Context, Outcome};
 use async_trait::async_trait;
@@ -65,7 +65,7 @@ impl Check for BucketRegion {
             Err(failure) if failure.is_access_denied() => {
                 return Outcome::fail(
                     "the bucket's region cannot be determined: HeadBucket sent no region and s3:GetBucketLocation is denied",
-                    grant_remediation("s3:GetBucketLocation", &bucket_arn(bucket), "LocateExportBucket", &failure),
+                    grant_remediation("s3:GetBucketLocation", &ctx.bucket_arn(), "LocateExportBucket", &failure),
                 )
             }
             Err(failure) => {
@@ -93,7 +93,7 @@ impl Check for BucketRegion {
                 ),
                 Err(failure) if failure.is_access_denied() => Outcome::fail(
                     format!("bucket_region is not set and s3:GetBucketLocation is denied, so exports cannot find the bucket's region ({region})"),
-                    format!("Set `bucket_region: {region}`. Alternatively: {}", grant_remediation("s3:GetBucketLocation", &bucket_arn(bucket), "LocateExportBucket", failure)),
+                    format!("Set `bucket_region: {region}`. Alternatively: {}", grant_remediation("s3:GetBucketLocation", &ctx.bucket_arn(), "LocateExportBucket", failure)),
                 ),
                 Err(failure) => Outcome::warn(
                     format!("bucket `{bucket}` is in {region}; bucket_region is not set and GetBucketLocation could not be checked ({failure})"),

@@ -1,7 +1,7 @@
 //! `encryption`: default encryption, and what SSE-KMS asks of the writer.
 
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{bucket_arn, unreadable};
+use crate::denial::unreadable;
 use crate::{Context, Outcome};
 use async_trait::async_trait;
 
@@ -53,14 +53,13 @@ impl Check for Encryption {
     }
 
     async fn run(&self, ctx: &Context) -> Outcome {
-        let bucket = &ctx.target.bucket;
         let encryption = match ctx.encryption().await {
             Ok(encryption) => encryption,
             Err(failure) => {
                 return unreadable(
                     "default encryption",
                     "s3:GetEncryptionConfiguration",
-                    &bucket_arn(bucket),
+                    &ctx.bucket_arn(),
                     "ReadDefaultEncryption",
                     failure,
                 )

@@ -2,7 +2,7 @@
 
 use crate::api_error::ApiFailure;
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{bucket_arn, grant_remediation, Denial};
+use crate::denial::{grant_remediation, Denial};
 use crate::{Context, Outcome};
 use async_trait::async_trait;
 
@@ -67,10 +67,10 @@ impl Check for ListObjects {
             Err(failure) if failure.is_access_denied() => {
                 let outcome = Outcome::fail(
                     "s3:ListBucket is denied: the export service lists the bucket to confirm each upload",
-                    grant_remediation("s3:ListBucket", &bucket_arn(bucket), "ListExportBucket", &failure),
+                    grant_remediation("s3:ListBucket", &ctx.bucket_arn(), "ListExportBucket", &failure),
                 )
                 .with_evidence("denied_permission", "s3:ListBucket")
-                .with_evidence("resource", bucket_arn(bucket));
+                .with_evidence("resource", ctx.bucket_arn());
                 match Denial::from_failure(&failure) {
                     Some(denial) => outcome.with_detail(denial.describe()),
                     None => outcome.with_detail("S3 gave no reason (it does not for cross-account requests). Likely causes, in order: the IAM policy grants s3:ListBucket only on arn:aws:s3:::BUCKET/* instead of the bucket ARN; a Deny in the bucket policy; a service control policy."),

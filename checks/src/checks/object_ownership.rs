@@ -2,7 +2,7 @@
 
 use crate::acl_rules::{predict, AclPrediction, BpaFlags, Ownership};
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{bucket_arn, unreadable};
+use crate::denial::unreadable;
 use crate::{Context, Outcome};
 use async_trait::async_trait;
 
@@ -54,7 +54,7 @@ impl Check for ObjectOwnership {
                 return unreadable(
                     "Object Ownership",
                     "s3:GetBucketOwnershipControls",
-                    &bucket_arn(&ctx.target.bucket),
+                    &ctx.bucket_arn(),
                     "ReadObjectOwnership",
                     failure,
                 )

@@ -1,7 +1,7 @@
 //! `requester-pays`: requester pays does not turn the writer's uploads away.
 
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{bucket_arn, unreadable};
+use crate::denial::unreadable;
 use crate::{Context, Outcome};
 use async_trait::async_trait;
 
@@ -38,7 +38,6 @@ impl Check for RequesterPays {
     }
 
     async fn run(&self, ctx: &Context) -> Outcome {
-        let bucket = &ctx.target.bucket;
         match ctx.requester_pays().await {
             Ok(false) => Outcome::pass("requester pays is off"),
             Ok(true) => match ctx.owned_by_caller().await {
@@ -54,7 +53,7 @@ impl Check for RequesterPays {
             }
             .with_evidence("payer", "Requester"),
             Err(failure) => {
-                let outcome = unreadable("the requester-pays setting", "s3:GetBucketRequestPayment", &bucket_arn(bucket), "ReadRequestPayment", failure);
+                let outcome = unreadable("the requester-pays setting", "s3:GetBucketRequestPayment", &ctx.bucket_arn(), "ReadRequestPayment", failure);
                 const NOTE: &str = "S3 also answers 403 here to non-owners of a requester-pays bucket.";
                 let detail = match &outcome.detail {
                     Some(detail) => format!("{detail}. {NOTE}"),
