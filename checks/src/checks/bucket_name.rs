@@ -40,6 +40,11 @@ Periods are legal, but the wildcard certificate `*.s3.amazonaws.com` covers one 
 `https://my.bucket.s3.amazonaws.com/...` fails certificate validation, so HTTPS result URLs
 break, and S3 Transfer Acceleration refuses such buckets.
 
+## What it cannot see
+It reads the name only, offline. Whether the bucket exists and who owns it is for
+`bucket-exists`; whether a CDN or custom domain in `url_prefix` avoids a dotted name's
+certificate problem only `public-url` can tell, by fetching the URL.
+
 ## How to fix
 - Invalid name: buckets cannot be renamed. Create a new bucket with a compliant name (lowercase
   letters, digits and hyphens, e.g. `my-exports-2024`) and set the store step's `bucket` to it.

@@ -29,6 +29,11 @@ Requests signed for the wrong region are refused: S3 answers 301 `PermanentRedir
 regions launched after 2019. Setting `bucket_region` saves a round trip on every export and
 one permission.
 
+## What it cannot see
+An S3-compatible store may ignore regions altogether; the check reports what the endpoint
+answered. Organisation policies that restrict regions (`aws:RequestedRegion` in an SCP) are not
+readable; the dry run proves the upload.
+
 ## How to fix
 - Set `bucket_region` to the region this check reports, e.g. `bucket_region: eu-west-1`.
 - Or grant `s3:GetBucketLocation` on `arn:aws:s3:::BUCKET` (the bucket ARN, without `/*`).

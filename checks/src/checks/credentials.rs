@@ -32,6 +32,11 @@ stores a key and secret in its template: credentials from an SSO session or an a
 expire after hours, and the exports start failing with `ExpiredToken` long after the setup
 looked fine. Use long-lived access keys of a dedicated IAM user for the service, and check those.
 
+## What it cannot see
+It proves that the credentials are valid and whose they are (STS GetCallerIdentity), not what
+they may do: permissions are for the checks after it. On an S3-compatible endpoint without STS
+it warns instead of passing.
+
 ## How to fix
 - No credentials: export `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` for the IAM user the
   service will use, or pass `--profile NAME` for a profile in `~/.aws/credentials`.

@@ -28,6 +28,12 @@ The dry run (`dry-run-put`) turns a real KMS denial into a failure.
 A writer allowed `s3:PutObject` but not the KMS actions gets 403 AccessDenied on every upload,
 and the message names the KMS action only for same-account requests.
 
+## What it cannot see
+KMS key policies, grants and the key's state (disabled, pending deletion), and organisation
+policies on `kms:` actions are not readable without KMS permissions of the key's account. The
+check warns that the writer needs the KMS permissions instead of passing; the dry run (with a
+multipart probe under SSE-KMS) proves them for the caller.
+
 ## How to fix
 Add to the export user's IAM policy, with the key ARN this check reports:
 `{"Sid":"UseBucketKmsKey","Effect":"Allow","Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":"KEY-ARN"}`

@@ -23,6 +23,12 @@ ListObjectsV2 is authorised as `s3:ListBucket` on the **bucket** ARN (`arn:aws:s
 not on the objects. The most common broken policy grants every action on `arn:aws:s3:::BUCKET/*`
 only: uploads are allowed, and the listing that follows is denied.
 
+## What it cannot see
+It proves the caller's own `s3:ListBucket`, from this machine. Conditions on where the request
+comes from (`aws:SourceIp`, VPC endpoints) can treat the export service's listing differently:
+`bucket-policy` warns about such conditions. With `--principal`, this is still the caller's
+listing; `iam-simulation` covers the principal.
+
 ## How to fix
 Add a statement on the bucket ARN, without `/*`:
 `{"Sid":"ListExportBucket","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::BUCKET"}`

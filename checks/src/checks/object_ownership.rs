@@ -27,6 +27,11 @@ ACLs"). `private` is affected too: it still sends `x-amz-acl: private`, which is
 sending no ACL. (Whether S3 accepts `private` from a writer in the bucket owner's own account is
 not confirmed; from another account it fails, so this check treats it as failing.)
 
+## What it cannot see
+Reading the setting needs `s3:GetBucketOwnershipControls`; without it the check warns naming
+that permission and the dry run proves the upload. Whether S3 accepts `x-amz-acl: private` from
+the bucket owner's own account is not confirmed: treated as failing, and the finding says so.
+
 ## How to fix
 - Set `acl: bucket-default` in the store step; make files public, if needed, with a bucket
   policy or a CDN.

@@ -22,6 +22,11 @@ On a requester-pays bucket every request from anyone but the owner must carry
 `x-amz-request-payer: requester`, or S3 answers 403 AccessDenied. Export services do not send
 that header.
 
+## What it cannot see
+S3-compatible stores (and the emulator) often do not implement GetBucketRequestPayment: the
+check then says `skip` "not supported by this endpoint". Without
+`s3:GetBucketRequestPayment` it warns naming that permission.
+
 ## How to fix
 Turn requester pays off (S3 console → bucket → Properties → Requester pays → Edit → Disable),
 or let the export run with credentials of the bucket owner's account.

@@ -37,6 +37,11 @@ stores files under a key that looks like a folder; an unclosed `${` stores the l
 path without variables makes every file overwrite the previous one; a leading `/` creates a
 top-level folder with an empty name and URLs with `//`.
 
+## What it cannot see
+It reads the parameters only, offline. Whether the values fit the real bucket (its region,
+ACL settings, encryption, policies) is for the online checks; with `--offline` the report lists
+them as not run, never as passed.
+
 ## How to fix
 - `bucket_region`: use the region code shown in the S3 console next to the bucket (for example
   `eu-west-1`), or leave it out and let the service look it up.
