@@ -17,6 +17,7 @@ pub mod iam;
 pub mod outcome;
 pub mod path_template;
 pub mod probe;
+pub mod public_read;
 pub mod registry;
 #[cfg(test)]
 pub(crate) mod replay;
@@ -24,6 +25,7 @@ pub(crate) mod replay;
 mod scenarios;
 pub mod session;
 pub mod target;
+pub mod url_prefix;
 
 pub use check::{Category, Check, CheckInfo};
 pub use context::{Context, PolicyFile, Settings};

@@ -1268,6 +1268,7 @@ fn website_answering_everything() -> String {
 
 #[tokio::test]
 async fn a_200_that_is_not_the_file_proves_nothing() {
+    // A website in front of the bucket answering every path: the URL does not serve the file.
     let url_prefix = website_answering_everything();
     let (outcomes, _) = run(
         Replay::new().healthy_bucket("eu-west-1"),
@@ -1278,7 +1279,7 @@ async fn a_200_that_is_not_the_file_proves_nothing() {
     assert_status(
         &outcomes,
         "public-url",
-        Status::Error,
+        Status::Fail,
         "not with the stored file",
     );
 }
