@@ -12,6 +12,7 @@ pub mod check;
 pub mod checks;
 pub mod context;
 pub mod denial;
+pub mod denial_causes;
 pub mod facts;
 pub mod iam;
 pub mod outcome;

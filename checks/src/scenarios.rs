@@ -7,6 +7,8 @@ use crate::{registry, Acl, Context, Outcome, SessionOptions, Status, Target};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod denied_uploads;
+
 const ACCESS_DENIED: &str = "Access Denied";
 
 /// Runs every online check once against the replay and returns the outcomes by id.

@@ -305,6 +305,18 @@ mod tests {
         assert!(text.contains(needle), "{text:?} lacks {needle:?}");
     }
 
+    /// `url_prefix`, acl, the answer's status line, headers and body; the expected verdict and
+    /// a phrase it must contain.
+    type Case<'a> = (
+        &'a str,
+        Acl,
+        &'a str,
+        Vec<&'a str>,
+        &'a [u8],
+        Status,
+        &'a str,
+    );
+
     #[tokio::test]
     async fn verdicts_by_answer_acl_and_where_url_prefix_leads() {
         use Acl::{Private, Public};
@@ -312,7 +324,7 @@ mod tests {
         let page: &[u8] = b"<html>Welcome</html>";
         let denied = s3_error("AccessDenied", "Access Denied");
         let missing = s3_error("NoSuchKey", "The specified key does not exist.");
-        let cases: Vec<(&str, Acl, &str, Vec<&str>, &[u8], Status, &str)> = vec![
+        let cases: Vec<Case> = vec![
             // At the bucket's own endpoint, a 403 for a private file is what was asked for.
             (
                 AT_ENDPOINT,
