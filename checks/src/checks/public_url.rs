@@ -210,11 +210,27 @@ impl Check for PublicUrl {
                 cache_headers,
                 fetched,
                 ..
-            } => outcome
-                .with_evidence("status", *status)
-                .with_evidence("fetched", fetched.as_str())
-                .with_evidence("cached", cached.is_some())
-                .with_evidence("cache_headers", cache_headers.clone()),
+            } => {
+                // Say where the answer came from whenever a cache shows itself, hit or not.
+                let outcome = if cache_headers.is_empty() {
+                    outcome
+                } else {
+                    let source = if cached.is_some() {
+                        "from a cache"
+                    } else {
+                        "not from a cache"
+                    };
+                    outcome.with_detail(format!(
+                        "Fetched {fetched}: the answer came {source} ({}).",
+                        cache_headers.join(", ")
+                    ))
+                };
+                outcome
+                    .with_evidence("status", *status)
+                    .with_evidence("fetched", fetched.as_str())
+                    .with_evidence("cached", cached.is_some())
+                    .with_evidence("cache_headers", cache_headers.clone())
+            }
             PublicRead::Unreachable { fetched, .. } => {
                 outcome.with_evidence("fetched", fetched.as_str())
             }
@@ -570,6 +586,33 @@ mod tests {
         let outcome = run_check(Replay::new().healthy_bucket("eu-west-1"), cdn, Acl::Private).await;
         assert_outcome(&outcome, Status::Fail, "does not serve the file");
         assert_eq!(outcome.evidence["url_prefix_at_bucket_endpoint"], false);
+    }
+
+    #[tokio::test]
+    async fn the_answer_says_whether_a_cache_gave_it() {
+        let (cdn, _) = serve(
+            "200 OK",
+            &["X-Cache: Hit from cloudfront", "Age: 86399"],
+            PROBE_BODY,
+        )
+        .await;
+        let outcome = run_check(Replay::new().healthy_bucket("eu-west-1"), cdn, Acl::Public).await;
+        assert_outcome(&outcome, Status::Error, "from a cache (Age: 86399)");
+        let detail = outcome.detail.as_deref().unwrap_or_default();
+        assert!(
+            detail.contains(
+                "the answer came from a cache (Age: 86399, X-Cache: Hit from cloudfront)"
+            ),
+            "{detail}"
+        );
+        assert_eq!(outcome.evidence["cached"], true);
+        let (cdn, _) = serve("200 OK", &["X-Cache: Miss from cloudfront"], PROBE_BODY).await;
+        let outcome = run_check(Replay::new().healthy_bucket("eu-west-1"), cdn, Acl::Public).await;
+        assert_eq!(outcome.status, Status::Pass, "{outcome:#?}");
+        assert!(outcome
+            .detail
+            .unwrap()
+            .contains("not from a cache (X-Cache: Miss from cloudfront)"));
     }
 
     #[tokio::test]
