@@ -15,6 +15,8 @@ pub mod denial;
 pub mod denial_causes;
 pub mod facts;
 pub mod iam;
+#[cfg(test)]
+mod loopback_http;
 pub mod outcome;
 pub mod path_template;
 pub mod probe;

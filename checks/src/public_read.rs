@@ -1,14 +1,17 @@
 //! The anonymous GET of a result URL, as a browser sends it: what answered, whether the answer
 //! was the probe's content, and whether a cache gave it (a cached answer proves nothing about
 //! the bucket today). Every read carries a query string unique to the run, so that no cache
-//! left by an earlier run can answer it; S3 ignores query parameters it does not know.
+//! left by an earlier run can answer it. Its name starts with `x-` because S3 documents that it
+//! ignores such query parameters (and records them in server access logs, where the read is
+//! then recognisable): "Custom fields in server access log records",
+//! https://docs.aws.amazon.com/AmazonS3/latest/userguide/LogFormat.html#LogFormatCustom
 
 use crate::api_error::error_text;
 use crate::probe::PROBE_BODY;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The query parameter that makes each read unique.
-pub const CACHE_BUSTER: &str = "bucket-preflight";
+/// The query parameter that makes each read unique (`x-` but not `x-amz-`: S3 ignores it).
+pub const CACHE_BUSTER: &str = "x-bucket-preflight";
 
 /// How long a read may take: long enough for a CDN's first fetch from its origin.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -299,10 +302,10 @@ mod tests {
         let b = unique_url("https://cdn.example.com/bucket-preflight-probe.txt");
         assert_ne!(a, b);
         assert!(
-            a.starts_with("https://cdn.example.com/bucket-preflight-probe.txt?bucket-preflight="),
+            a.starts_with("https://cdn.example.com/bucket-preflight-probe.txt?x-bucket-preflight="),
             "{a}"
         );
-        assert!(unique_url("http://x/?a=1").starts_with("http://x/?a=1&bucket-preflight="));
+        assert!(unique_url("http://x/?a=1").starts_with("http://x/?a=1&x-bucket-preflight="));
     }
 
     #[test]
@@ -316,7 +319,7 @@ mod tests {
     #[test]
     fn a_missing_slash_in_url_prefix_is_explained() {
         // `url_prefix: https://cdn.example.com` glued to the probe name, as reqwest reports it.
-        let chain = "error sending request for url (https://cdn.example.combucket-preflight-probe.txt/?bucket-preflight=1): client error (Connect): dns error: failed to lookup address information: Name or service not known";
+        let chain = "error sending request for url (https://cdn.example.combucket-preflight-probe.txt/?x-bucket-preflight=1): client error (Connect): dns error: failed to lookup address information: Name or service not known";
         let (happened, advice) = explain(
             "cdn.example.combucket-preflight-probe.txt",
             Failure::Other(chain.to_owned()),
@@ -341,7 +344,8 @@ mod tests {
             panic!("{read:?}");
         };
         assert!(
-            fetched.starts_with("http://127.0.0.1:9/bucket-preflight-probe.txt?bucket-preflight="),
+            fetched
+                .starts_with("http://127.0.0.1:9/bucket-preflight-probe.txt?x-bucket-preflight="),
             "{fetched}"
         );
         assert_eq!(happened, "127.0.0.1 refused the connection");

@@ -17,7 +17,7 @@ static INFO: CheckInfo = CheckInfo {
     docs: r#"## What it checks
 While the dry-run probe exists, fetches its result URL — built like `result-url` builds it —
 without credentials, as a browser would, with a query string unique to the run
-(`?bucket-preflight=…`) so that no cache left by an earlier run can answer.
+(`?x-bucket-preflight=…`) so that no cache left by an earlier run can answer.
 - An answer from a cache (`Age` above 0, `X-Cache: Hit…`, `CF-Cache-Status: HIT`) proves
   nothing about the bucket today: error, never a pass.
 - `url_prefix` at the bucket's own S3 endpoint (`BUCKET.s3.REGION.amazonaws.com`,
@@ -242,54 +242,11 @@ impl Check for PublicUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::loopback_http::serve;
     use crate::probe::PROBE_BODY;
     use crate::public_read::read_anonymously;
-    use crate::replay::{s3_error, Replay};
-    use crate::{SessionOptions, Status, Target};
-    use std::sync::{Arc, Mutex};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    /// A loopback HTTP server answering every request with `status`, `headers` and `body`;
-    /// returns its base URL and the request lines it saw.
-    async fn serve(
-        status: &str,
-        headers: &[&str],
-        body: &[u8],
-    ) -> (String, Arc<Mutex<Vec<String>>>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let mut head = format!(
-            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
-            body.len()
-        );
-        for header in headers {
-            head.push_str(&format!("{header}\r\n"));
-        }
-        head.push_str("\r\n");
-        let response = [head.as_bytes(), body].concat();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let mut request = Vec::new();
-                let mut buffer = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buffer).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => request.extend_from_slice(&buffer[..n]),
-                    }
-                }
-                let line = String::from_utf8_lossy(&request)
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                log.lock().unwrap().push(line);
-                let _ = stream.write_all(&response).await;
-            }
-        });
-        (format!("http://{address}/"), seen)
-    }
+    use crate::replay::s3_error;
+    use crate::Status;
 
     const KEY: &str = "bucket-preflight-probe.txt";
     const AT_ENDPOINT: &str = "https://my-bucket.s3.eu-west-1.amazonaws.com/";
@@ -340,173 +297,30 @@ mod tests {
         let page: &[u8] = b"<html>Welcome</html>";
         let denied = s3_error("AccessDenied", "Access Denied");
         let missing = s3_error("NoSuchKey", "The specified key does not exist.");
+        #[rustfmt::skip]
         let cases: Vec<Case> = vec![
             // At the bucket's own endpoint, a 403 for a private file is what was asked for.
-            (
-                AT_ENDPOINT,
-                Private,
-                "403 Forbidden",
-                vec![],
-                denied.as_bytes(),
-                Status::Pass,
-                "as `acl: private` intends",
-            ),
-            (
-                AT_ENDPOINT,
-                Public,
-                "403 Forbidden",
-                vec![],
-                denied.as_bytes(),
-                Status::Fail,
-                "IgnorePublicAcls",
-            ),
-            (
-                AT_ENDPOINT,
-                Public,
-                "200 OK",
-                vec![],
-                probe,
-                Status::Pass,
-                "anyone can read stored files",
-            ),
-            (
-                AT_ENDPOINT,
-                Private,
-                "200 OK",
-                vec![],
-                probe,
-                Status::Warn,
-                "publicly readable although `acl: private`",
-            ),
-            (
-                AT_ENDPOINT,
-                Private,
-                "200 OK",
-                vec![],
-                page,
-                Status::Error,
-                "not with the stored file",
-            ),
+            (AT_ENDPOINT, Private, "403 Forbidden", vec![], denied.as_bytes(), Status::Pass, "as `acl: private` intends"),
+            (AT_ENDPOINT, Public, "403 Forbidden", vec![], denied.as_bytes(), Status::Fail, "IgnorePublicAcls"),
+            (AT_ENDPOINT, Public, "200 OK", vec![], probe, Status::Pass, "anyone can read stored files"),
+            (AT_ENDPOINT, Private, "200 OK", vec![], probe, Status::Warn, "publicly readable although `acl: private`"),
+            (AT_ENDPOINT, Private, "200 OK", vec![], page, Status::Error, "not with the stored file"),
             // A 404 is a wrong URL, whatever the acl.
-            (
-                AT_ENDPOINT,
-                Private,
-                "404 Not Found",
-                vec![],
-                missing.as_bytes(),
-                Status::Fail,
-                "no such object at the result URL",
-            ),
-            (
-                AT_ENDPOINT,
-                Public,
-                "404 Not Found",
-                vec![],
-                missing.as_bytes(),
-                Status::Fail,
-                "404 NoSuchKey",
-            ),
+            (AT_ENDPOINT, Private, "404 Not Found", vec![], missing.as_bytes(), Status::Fail, "no such object at the result URL"),
+            (AT_ENDPOINT, Public, "404 Not Found", vec![], missing.as_bytes(), Status::Fail, "404 NoSuchKey"),
             // Through a CDN the URL must serve the file, whatever the acl.
-            (
-                CDN,
-                Private,
-                "403 Forbidden",
-                vec![],
-                denied.as_bytes(),
-                Status::Fail,
-                "origin access (CloudFront OAC or OAI)",
-            ),
-            (
-                CDN,
-                Public,
-                "403 Forbidden",
-                vec![],
-                denied.as_bytes(),
-                Status::Fail,
-                "ObjectWriter",
-            ),
-            (
-                CDN,
-                Private,
-                "404 Not Found",
-                vec![],
-                b"",
-                Status::Fail,
-                "origin path",
-            ),
-            (
-                CDN,
-                Private,
-                "200 OK",
-                vec![],
-                probe,
-                Status::Pass,
-                "serves stored files through cdn.example.com",
-            ),
-            (
-                CDN,
-                Public,
-                "200 OK",
-                vec![],
-                probe,
-                Status::Pass,
-                "anyone can read stored files",
-            ),
-            (
-                CDN,
-                Public,
-                "200 OK",
-                vec![],
-                page,
-                Status::Fail,
-                "answers with something else",
-            ),
+            (CDN, Private, "403 Forbidden", vec![], denied.as_bytes(), Status::Fail, "origin access (CloudFront OAC or OAI)"),
+            (CDN, Public, "403 Forbidden", vec![], denied.as_bytes(), Status::Fail, "ObjectWriter"),
+            (CDN, Private, "404 Not Found", vec![], b"", Status::Fail, "origin path"),
+            (CDN, Private, "200 OK", vec![], probe, Status::Pass, "serves stored files through cdn.example.com"),
+            (CDN, Public, "200 OK", vec![], probe, Status::Pass, "anyone can read stored files"),
+            (CDN, Public, "200 OK", vec![], page, Status::Fail, "answers with something else"),
             // A cached answer proves nothing, whatever it says.
-            (
-                CDN,
-                Public,
-                "200 OK",
-                vec!["Age: 3600"],
-                probe,
-                Status::Error,
-                "from a cache (Age: 3600)",
-            ),
-            (
-                CDN,
-                Private,
-                "403 Forbidden",
-                vec!["X-Cache: Hit from cloudfront"],
-                denied.as_bytes(),
-                Status::Error,
-                "X-Cache: Hit from cloudfront",
-            ),
-            (
-                AT_ENDPOINT,
-                Private,
-                "403 Forbidden",
-                vec!["CF-Cache-Status: HIT"],
-                b"",
-                Status::Error,
-                "no proof",
-            ),
-            (
-                CDN,
-                Public,
-                "200 OK",
-                vec!["X-Cache: Miss from cloudfront", "Age: 0"],
-                probe,
-                Status::Pass,
-                "with the file",
-            ),
-            (
-                CDN,
-                Public,
-                "503 Service Unavailable",
-                vec![],
-                b"",
-                Status::Error,
-                "could not tell",
-            ),
+            (CDN, Public, "200 OK", vec!["Age: 3600"], probe, Status::Error, "from a cache (Age: 3600)"),
+            (CDN, Private, "403 Forbidden", vec!["X-Cache: Hit from cloudfront"], denied.as_bytes(), Status::Error, "X-Cache: Hit from cloudfront"),
+            (AT_ENDPOINT, Private, "403 Forbidden", vec!["CF-Cache-Status: HIT"], b"", Status::Error, "no proof"),
+            (CDN, Public, "200 OK", vec!["X-Cache: Miss from cloudfront", "Age: 0"], probe, Status::Pass, "with the file"),
+            (CDN, Public, "503 Service Unavailable", vec![], b"", Status::Error, "could not tell"),
         ];
         for (prefix, acl, status, headers, body, expected, needle) in cases {
             let outcome = judge(prefix, acl, status, &headers, body).await;
@@ -548,83 +362,5 @@ mod tests {
             Status::Fail,
             "Set `url_prefix: https://s3.eu-west-1.amazonaws.com/acme-exports/`",
         );
-    }
-
-    #[tokio::test]
-    async fn every_run_reads_a_url_no_cache_has_seen() {
-        let (base, seen) = serve("200 OK", &[], PROBE_BODY).await;
-        let url = format!("{base}{KEY}");
-        read_anonymously(&url).await;
-        read_anonymously(&url).await;
-        let lines = seen.lock().unwrap().clone();
-        assert_eq!(lines.len(), 2, "{lines:?}");
-        assert_ne!(lines[0], lines[1]);
-        for line in &lines {
-            assert!(
-                line.starts_with(&format!("GET /{KEY}?bucket-preflight=")),
-                "{line}"
-            );
-        }
-    }
-
-    /// Runs `public-url` against a replayed bucket whose result URL is a loopback server.
-    async fn run_check(replay: Replay, url_prefix: String, acl: Acl) -> Outcome {
-        let mut target = Target::new("my-bucket");
-        target.bucket_region = Some("eu-west-1".into());
-        target.url_prefix = Some(url_prefix);
-        target.acl = acl;
-        let (session, _) = replay.session(SessionOptions::default()).await;
-        let ctx = Context::online(target, Arc::new(session));
-        PublicUrl.run(&ctx).await
-    }
-
-    #[tokio::test]
-    async fn a_cdn_refusing_private_files_is_no_pass() {
-        // `url_prefix` at a CDN (a loopback host is not the bucket's endpoint) answering 403:
-        // the users Transloadit hands the URL to cannot open the file.
-        let (cdn, _) = serve("403 Forbidden", &[], b"").await;
-        let outcome = run_check(Replay::new().healthy_bucket("eu-west-1"), cdn, Acl::Private).await;
-        assert_outcome(&outcome, Status::Fail, "does not serve the file");
-        assert_eq!(outcome.evidence["url_prefix_at_bucket_endpoint"], false);
-    }
-
-    #[tokio::test]
-    async fn the_answer_says_whether_a_cache_gave_it() {
-        let (cdn, _) = serve(
-            "200 OK",
-            &["X-Cache: Hit from cloudfront", "Age: 86399"],
-            PROBE_BODY,
-        )
-        .await;
-        let outcome = run_check(Replay::new().healthy_bucket("eu-west-1"), cdn, Acl::Public).await;
-        assert_outcome(&outcome, Status::Error, "from a cache (Age: 86399)");
-        let detail = outcome.detail.as_deref().unwrap_or_default();
-        assert!(
-            detail.contains(
-                "the answer came from a cache (Age: 86399, X-Cache: Hit from cloudfront)"
-            ),
-            "{detail}"
-        );
-        assert_eq!(outcome.evidence["cached"], true);
-        let (cdn, _) = serve("200 OK", &["X-Cache: Miss from cloudfront"], PROBE_BODY).await;
-        let outcome = run_check(Replay::new().healthy_bucket("eu-west-1"), cdn, Acl::Public).await;
-        assert_eq!(outcome.status, Status::Pass, "{outcome:#?}");
-        assert!(outcome
-            .detail
-            .unwrap()
-            .contains("not from a cache (X-Cache: Miss from cloudfront)"));
-    }
-
-    #[tokio::test]
-    async fn ignored_public_acls_with_a_public_bucket_policy_pass() {
-        // `acl: public`, IgnorePublicAcls on, BlockPublicAcls off, and a bucket policy that
-        // lets anyone read: the upload works and the file is served.
-        let replay = Replay::new()
-            .on("GET", "?publicAccessBlock", 200, &[], r#"<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicAcls>false</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>false</BlockPublicPolicy><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>"#)
-            .on("GET", "?policy", 200, &[], r#"{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::my-bucket/*"}]}"#)
-            .healthy_bucket("eu-west-1");
-        let (server, _) = serve("200 OK", &[], PROBE_BODY).await;
-        let outcome = run_check(replay, format!("{server}my-bucket/"), Acl::Public).await;
-        assert_outcome(&outcome, Status::Pass, "anyone can read stored files");
     }
 }
