@@ -167,10 +167,17 @@ fn verdict(read: &PublicRead, request: &Request) -> Outcome {
             format!("the stored file is not publicly readable despite `acl: {acl}`: {answer}"),
             format!("{doubled}S3 refuses anonymous reads: IgnorePublicAcls at bucket or account level drops the public ACL, or a bucket policy denies reads. Turn off IgnorePublicAcls (bucket and account level), or set `acl: bucket-default` and grant public reads with a bucket policy."),
         ),
-        (_, false) => Outcome::fail(
-            format!("the result URL does not serve the file: {answer}; Transloadit hands this URL to your users, so it must answer 200 with the file"),
-            format!("{doubled}The URL is not the bucket's own endpoint, so {CDN_CAUSES}."),
-        ),
+        (public, false) => {
+            let ignored_acl = if public {
+                "; (4) if the CDN reads the bucket anonymously, IgnorePublicAcls (bucket or account level) drops the public ACL"
+            } else {
+                ""
+            };
+            Outcome::fail(
+                format!("the result URL does not serve the file: {answer}; Transloadit hands this URL to your users, so it must answer 200 with the file"),
+                format!("{doubled}The URL is not the bucket's own endpoint, so {CDN_CAUSES}{ignored_acl}."),
+            )
+        }
     }
 }
 
@@ -310,7 +317,7 @@ mod tests {
             (AT_ENDPOINT, Public, "404 Not Found", vec![], missing.as_bytes(), Status::Fail, "404 NoSuchKey"),
             // Through a CDN the URL must serve the file, whatever the acl.
             (CDN, Private, "403 Forbidden", vec![], denied.as_bytes(), Status::Fail, "origin access (CloudFront OAC or OAI)"),
-            (CDN, Public, "403 Forbidden", vec![], denied.as_bytes(), Status::Fail, "ObjectWriter"),
+            (CDN, Public, "403 Forbidden", vec![], denied.as_bytes(), Status::Fail, "(4) if the CDN reads the bucket anonymously, IgnorePublicAcls"),
             (CDN, Private, "404 Not Found", vec![], b"", Status::Fail, "origin path"),
             (CDN, Private, "200 OK", vec![], probe, Status::Pass, "serves stored files through cdn.example.com"),
             (CDN, Public, "200 OK", vec![], probe, Status::Pass, "anyone can read stored files"),

@@ -62,13 +62,19 @@ nothing at all, even though the upload itself succeeded.
 /// The HTTPS `url_prefix` that works for this bucket on AWS.
 pub fn recommended_url_prefix(target: &Target) -> String {
     let bucket = &target.bucket;
-    if bucket.contains('.') || !bucket_name::violations(bucket).is_empty() {
+    if needs_path_style(bucket) {
         return path_style_url_prefix(bucket, target.bucket_region.as_deref());
     }
     match &target.bucket_region {
         Some(region) => format!("https://{bucket}.s3.{region}.amazonaws.com/"),
         None => format!("https://{bucket}.s3.amazonaws.com/"),
     }
+}
+
+/// Whether HTTPS URLs for `bucket` must be path-style: a virtual host cannot serve a name with
+/// periods (the certificate does not match) or one that is not a DNS label.
+fn needs_path_style(bucket: &str) -> bool {
+    bucket.contains('.') || !bucket_name::violations(bucket).is_empty()
 }
 
 /// Whether `host` addresses `bucket` virtual-hosted style on AWS (`BUCKET.s3[.-]….amazonaws.com`).
@@ -143,8 +149,7 @@ impl Check for ResultUrl {
         let recommended = recommended_url_prefix(target);
         // One wording for the recommended prefix, so that findings suggesting it share one fix
         // and the remediation says it once.
-        let set_recommended = if recommended.contains(&format!("amazonaws.com/{}/", target.bucket))
-        {
+        let set_recommended = if needs_path_style(&target.bucket) {
             format!("Set `url_prefix: {recommended}` (path-style).")
         } else {
             format!("Set `url_prefix: {recommended}`.")
@@ -189,9 +194,7 @@ impl Check for ResultUrl {
         if scheme == "http" {
             // Plain https:// on a virtual host that cannot serve this bucket over TLS would
             // trade one problem for another: recommend the prefix that works.
-            let https_breaks = virtual_hosted
-                && (target.bucket.contains('.')
-                    || !bucket_name::violations(&target.bucket).is_empty());
+            let https_breaks = virtual_hosted && needs_path_style(&target.bucket);
             let fix = if (target.url_prefix.is_none() && target.endpoint.is_none()) || https_breaks
             {
                 set_recommended.clone()

@@ -137,3 +137,33 @@ async fn an_unreadable_policy_is_said_to_be_unchecked() {
         "a Deny statement in the bucket policy, which could not be checked",
     );
 }
+
+#[tokio::test]
+async fn an_explicit_deny_in_the_bucket_policy_names_the_statement() {
+    let explicit = "User: arn:aws:iam::111122223333:user/exporter is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::my-bucket/bucket-preflight-probe.txt\" with an explicit deny in a resource-based policy";
+    let replay = Replay::new()
+        .on(
+            "GET",
+            "?policy",
+            200,
+            &[],
+            &bucket_policy(
+                r#"{"Sid":"FreezeUploads","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*"}"#,
+            ),
+        )
+        .on(
+            "PUT",
+            "bucket-preflight-probe.txt",
+            403,
+            &[],
+            &s3_error("AccessDenied", explicit),
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run(replay, SessionOptions::default(), |_| {}).await;
+    assert_status(
+        &outcomes,
+        "dry-run-put",
+        Status::Fail,
+        "The bucket policy's statement \"FreezeUploads\" denies s3:PutObject",
+    );
+}
