@@ -12,13 +12,17 @@ pub mod check;
 pub mod checks;
 pub mod context;
 pub mod denial;
+pub mod denial_causes;
 pub mod endpoints;
 pub mod facts;
 pub mod iam;
+#[cfg(test)]
+mod loopback_http;
 pub mod outcome;
 pub mod partition;
 pub mod path_template;
 pub mod probe;
+pub mod public_read;
 pub mod registry;
 #[cfg(test)]
 pub(crate) mod replay;
@@ -26,6 +30,7 @@ pub(crate) mod replay;
 mod scenarios;
 pub mod session;
 pub mod target;
+pub mod url_prefix;
 
 pub use check::{Category, Check, CheckInfo};
 pub use context::{Context, PolicyFile, Settings};

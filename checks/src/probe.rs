@@ -10,11 +10,11 @@
 
 use crate::api_error::ApiFailure;
 use crate::facts::ObjectLock;
+pub use crate::public_read::{read_anonymously, PublicRead};
 use crate::Context;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ObjectCannedAcl, ServerSideEncryption};
 use md5::{Digest, Md5};
-use std::time::Duration;
 use tokio::sync::OnceCell;
 
 /// The probe's file name, under the path's fixed prefix.
@@ -53,18 +53,6 @@ pub enum Cleanup {
     NotNeeded,
     Deleted,
     LeftBehind(ApiFailure),
-}
-
-#[derive(Debug, Clone)]
-pub enum PublicRead {
-    NotChecked,
-    /// The HTTP status of an anonymous GET of the result URL, and whether the body was the
-    /// probe's content (a website or CDN may answer 200 for any path).
-    Status {
-        status: u16,
-        serves_probe: bool,
-    },
-    Unreachable(String),
 }
 
 #[derive(Debug, Clone)]
@@ -294,35 +282,6 @@ enum Identity {
     Foreign,
     /// The probe's size, but nothing proves whose it is.
     Unknown,
-}
-
-/// An unauthenticated GET, as a browser would send it.
-async fn read_anonymously(url: &str) -> PublicRead {
-    // reqwest is built without a crypto provider of its own; use the one the AWS SDK brings.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-    {
-        Ok(client) => client,
-        Err(err) => return PublicRead::Unreachable(err.to_string()),
-    };
-    match client.get(url).send().await {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let serves_probe = response
-                .bytes()
-                .await
-                .is_ok_and(|body| body.as_ref() == PROBE_BODY);
-            PublicRead::Status {
-                status,
-                serves_probe,
-            }
-        }
-        Err(err) => PublicRead::Unreachable(
-            aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
-        ),
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,9 @@ use crate::{registry, Acl, Context, Outcome, SessionOptions, Status, Target};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod denied_uploads;
+mod public_urls;
+
 const ACCESS_DENIED: &str = "Access Denied";
 
 /// Runs every online check once against the replay and returns the outcomes by id.
@@ -1268,6 +1271,7 @@ fn website_answering_everything() -> String {
 
 #[tokio::test]
 async fn a_200_that_is_not_the_file_proves_nothing() {
+    // A website in front of the bucket answering every path: the URL does not serve the file.
     let url_prefix = website_answering_everything();
     let (outcomes, _) = run(
         Replay::new().healthy_bucket("eu-west-1"),
@@ -1278,7 +1282,7 @@ async fn a_200_that_is_not_the_file_proves_nothing() {
     assert_status(
         &outcomes,
         "public-url",
-        Status::Error,
+        Status::Fail,
         "not with the stored file",
     );
 }

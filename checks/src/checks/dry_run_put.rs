@@ -1,9 +1,9 @@
 //! `dry-run-put`: a real upload, exactly as the store step sends it, and its cleanup.
 
-use crate::acl_rules::BpaFlags;
 use crate::api_error::ApiFailure;
 use crate::check::{Category, Check, CheckInfo};
 use crate::denial::{allow_statement, objects_arn, Denial};
+use crate::denial_causes::{bare_denial_causes, bucket_policy_evidence, PolicyEvidence};
 use crate::probe::{Cleanup, Upload, PROBE_NAME};
 use crate::{Context, Outcome};
 use async_trait::async_trait;
@@ -23,9 +23,11 @@ exactly as the store step would: the same ACL header (none for `bucket-default`)
 deletes the probe again — on a versioned bucket, exactly the version it created.
 
 Every failure is mapped to its cause: 403 AccessDenied (with the missing permission when S3
-names it; otherwise Block Public Access, the bucket policy or the KMS key as likely causes, in
-order), 400 AccessControlListNotSupported (ACLs disabled), KMS denials, and 412 (an object the
-tool did not write already sits at the probe key: it is left alone).
+names it; for a bare 403, as S3 answers cross-account requests, the causes the other checks
+prove come first — a bucket policy Deny matching the request as the probe sent it, Block Public
+Access refusing its ACL — then SSE-KMS, requester pays, a missing cross-account grant and the
+IAM policy as possibilities), 400 AccessControlListNotSupported (ACLs disabled), KMS denials,
+and 412 (an object the tool did not write already sits at the probe key: it is left alone).
 
 Repeated runs reuse one probe key per prefix. An existing object at that key is replaced only
 when it provably is an earlier probe (ETag equal to the MD5 of the probe content, found with
@@ -81,17 +83,14 @@ async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
             "Run again; if it persists, check the network path to S3 and the endpoint.",
         );
     }
-    let kms_key = match ctx.encryption().await {
-        Ok(Some(encryption)) if encryption.algorithm.starts_with("aws:kms") => Some(
-            encryption
-                .kms_key
-                .clone()
-                .unwrap_or_else(|| "the AWS managed key aws/s3".into()),
-        ),
-        _ => None,
-    };
+    let probe = ctx.probe().await;
+    let sse = probe.sse.as_deref();
     if let Some(denial) = Denial::from_failure(failure) {
         let outcome = if denial.action.starts_with("kms:") {
+            let kms_key = match ctx.encryption().await {
+                Ok(Some(encryption)) => encryption.kms_key.clone(),
+                _ => None,
+            };
             let key = denial
                 .resource
                 .clone()
@@ -102,9 +101,24 @@ async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
                 format!("Add to the export user's IAM policy: {}; across accounts, the key policy must allow it too.", serde_json::json!({"Sid": "UseBucketKmsKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key})),
             )
         } else if denial.explicit {
+            // A resource-based policy here is the bucket policy: name the statement when it
+            // can be read.
+            let statement = match denial.policy_type.as_deref() {
+                Some("resource-based") => {
+                    match bucket_policy_evidence(ctx, &probe.key, sse).await {
+                        PolicyEvidence::Read { denies, .. } => denies.into_iter().next(),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            let fix = match statement {
+                Some(statement) => format!("{}.", upper_first(&statement)),
+                None => format!("Remove or narrow the Deny statement in the {} policy that matches {} (the bucket-policy check names bucket policy statements); explicit denies override every Allow.", denial.policy_type.as_deref().unwrap_or("matching"), denial.action),
+            };
             Outcome::fail(
                 format!("upload explicitly denied: {}", denial.describe()),
-                format!("Remove or narrow the Deny statement in the {} policy that matches {} (the bucket-policy check names bucket policy statements); explicit denies override every Allow.", denial.policy_type.as_deref().unwrap_or("matching"), denial.action),
+                fix,
             )
         } else if denial.action.eq_ignore_ascii_case("s3:PutObjectAcl") {
             Outcome::fail(
@@ -122,66 +136,42 @@ async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
         };
         return outcome.with_evidence("denied_action", denial.action.as_str());
     }
-    // A bare "Access Denied": S3 gives no reason for cross-account requests. Name the likely
-    // causes in order, most specific first.
-    let mut causes = Vec::new();
-    let bucket_bpa = ctx
-        .public_access_block()
-        .await
-        .as_ref()
-        .ok()
-        .copied()
-        .flatten()
-        .unwrap_or_default();
-    // Account-level settings exist on AWS only.
-    let account_bpa = if ctx.target.endpoint.is_some() {
-        BpaFlags::default()
-    } else {
-        ctx.account_public_access_block()
-            .await
-            .as_ref()
-            .ok()
-            .copied()
-            .flatten()
-            .unwrap_or_default()
-    };
-    let bpa = bucket_bpa.combine(account_bpa);
-    if acl.is_public() && bpa.block_public_acls {
-        causes.push(format!("Block Public Access (BlockPublicAcls) refuses `acl: {acl}`: set `acl: bucket-default`, or turn BlockPublicAcls off"));
-    }
-    let actions: &[&str] = if acl.canned_header().is_some() {
-        &["s3:PutObject", "s3:PutObjectAcl"]
-    } else {
-        &["s3:PutObject"]
-    };
-    causes.push(format!(
-        "the IAM policy lacks {} on {objects}: add {}",
-        actions.join(" and "),
-        allow_statement("WriteExportedFiles", actions, &objects)
-    ));
-    causes.push(
-        "a Deny statement in the bucket policy matches the upload (see the bucket-policy check)"
-            .to_owned(),
-    );
-    if let Some(key) = kms_key {
-        causes.push(format!("the writer may not use the bucket's KMS key {key} (kms:GenerateDataKey), in its IAM policy or the key policy"));
-    }
-    if let Ok(true) = ctx.requester_pays().await {
-        causes
-            .push("requester pays is on, and the upload carries no x-amz-request-payer".to_owned());
-    }
+    // A bare "Access Denied": S3 gives no reason for cross-account requests. Name the causes
+    // the other checks' evidence proves first, then the likely ones.
+    let causes = bare_denial_causes(ctx, &probe.key, sse).await;
     let numbered: Vec<String> = causes
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("({}) {c}", i + 1))
+        .map(|(i, cause)| format!("({}) {}", i + 1, cause.text))
         .collect();
-    Outcome::fail(
-        format!(
-            "upload denied with a bare 403 AccessDenied; most likely: {}",
-            causes[0]
+    let (headline, listed) = match causes.first() {
+        Some(first) if first.proven => (
+            format!("upload denied with a bare 403 AccessDenied: {}", first.text),
+            "Causes, proven first",
         ),
-        format!("Likely causes, in order: {}.", numbered.join("; ")),
-    )
+        Some(first) => (
+            format!(
+                "upload denied with a bare 403 AccessDenied; possibly: {}",
+                first.text
+            ),
+            "Possible causes, most likely first",
+        ),
+        None => (
+            "upload denied with a bare 403 AccessDenied".to_owned(),
+            "Possible causes",
+        ),
+    };
+    Outcome::fail(headline, format!("{listed}: {}.", numbered.join("; ")))
+        .with_evidence("proven_causes", causes.iter().filter(|c| c.proven).count())
+}
+
+/// `text` with its first letter in upper case, to start a sentence.
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 #[async_trait]

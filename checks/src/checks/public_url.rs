@@ -2,7 +2,8 @@
 
 use crate::check::{Category, Check, CheckInfo};
 use crate::probe::{PublicRead, Upload};
-use crate::{Context, Outcome};
+use crate::url_prefix::{doubled_segments, route, PrefixRoute};
+use crate::{Acl, Context, Outcome};
 use async_trait::async_trait;
 
 pub struct PublicUrl;
@@ -15,10 +16,17 @@ static INFO: CheckInfo = CheckInfo {
     requires: &["dry-run-put"],
     docs: r#"## What it checks
 While the dry-run probe exists, fetches its result URL — built like `result-url` builds it —
-without credentials, as a browser would.
-- `acl: public`: the answer must be 200.
-- `private` / `bucket-default`: a 200 means files are publicly readable anyway (a public bucket
-  policy or CDN): a warning.
+without credentials, as a browser would, with a query string unique to the run
+(`?x-bucket-preflight=…`) so that no cache left by an earlier run can answer.
+- An answer from a cache (`Age` above 0, `X-Cache: Hit…`, `CF-Cache-Status: HIT`) proves
+  nothing about the bucket today: error, never a pass.
+- `url_prefix` at the bucket's own S3 endpoint (`BUCKET.s3.REGION.amazonaws.com`,
+  `s3.REGION.amazonaws.com/BUCKET/`, the `--endpoint-url`): with `acl: public` the answer must
+  be 200 with the probe's content; with `private` / `bucket-default` a 403 is "not public, as
+  intended" and a 200 warns (files are public anyway).
+- `url_prefix` anywhere else (CloudFront, a custom domain): Transloadit hands that URL to your
+  users, so it must serve the file — 200 with the probe's content — whatever the `acl`.
+- A 404 means there is no such object at that URL: the URL, not the ACL, is wrong.
 Skipped when no probe was written (`--no-write`, or the upload failed).
 
 ## Why it matters
@@ -28,17 +36,150 @@ or `url_prefix` points somewhere else entirely. The other way round, "private" f
 anyone are a data leak.
 
 ## How to fix
-- 403 with `acl: public`: turn off IgnorePublicAcls (bucket and account level), or set
-  `acl: bucket-default` and grant public reads with a bucket policy or through the CDN.
-- 404: `url_prefix` does not lead to the bucket; correct it.
-- 200 with a private acl: remove the public read grant (a bucket policy statement with
-  `"Principal": "*"` and `s3:GetObject`) or restrict the CDN.
+- 403 with `acl: public` at the bucket's endpoint: turn off IgnorePublicAcls (bucket and account
+  level), or set `acl: bucket-default` and grant public reads with a bucket policy.
+- 403 through a CDN: grant the CDN's origin access (CloudFront OAC: `s3:GetObject` for the
+  `cloudfront.amazonaws.com` service principal with the distribution's `aws:SourceArn`) in the
+  bucket policy; check the origin path; with Object Ownership `ObjectWriter`, objects written
+  by another account stay theirs and the policy cannot grant reads of them — switch to
+  `BucketOwnerEnforced`.
+- 404: `url_prefix` does not lead to where files are stored (another bucket, a wrong origin
+  path, or a prefix written twice, as in `…/exports/` with `path: exports/…`); correct it.
+- 200 with a private acl at the bucket's endpoint: remove the public read grant (a bucket policy
+  statement with `"Principal": "*"` and `s3:GetObject`).
 
 ## References
 - Blocking public access: https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+- Restricting access to an S3 origin (CloudFront OAC): https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
+- CloudFront response headers (`X-Cache`, `Age`): https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-the-cache-key.html
 - Transloadit `/s3/store` `url_prefix`: https://transloadit.com/docs/robots/s3-store/
 "#,
 };
+
+/// What the verdict needs to know about the URL besides the answer.
+struct Request<'a> {
+    /// The result URL (without the run's query string).
+    url: &'a str,
+    /// The stored key the URL should lead to.
+    key: &'a str,
+    acl: Acl,
+    route: PrefixRoute,
+    /// The `url_prefix` path part that `path` repeats, if any.
+    doubled: Option<String>,
+}
+
+/// Why a URL in front of the bucket (a CDN, a custom domain) does not serve the file.
+const CDN_CAUSES: &str = "likely causes: (1) the CDN's origin access (CloudFront OAC or OAI) is not granted s3:GetObject in the bucket policy; (2) the CDN's origin or origin path does not lead to the bucket and prefix files are stored under; (3) with Object Ownership ObjectWriter, objects written by another account stay owned by it and the bucket policy cannot grant reads of them (switch to BucketOwnerEnforced)";
+
+fn verdict(read: &PublicRead, request: &Request) -> Outcome {
+    let Request { url, key, acl, .. } = *request;
+    let (status, serves_probe, cached, error_code) = match read {
+        PublicRead::NotChecked => return Outcome::skip("the URL was not fetched"),
+        PublicRead::Unreachable {
+            fetched,
+            happened,
+            advice,
+        } => {
+            return Outcome::error(format!("GET {fetched} failed: {happened}"), advice.clone());
+        }
+        PublicRead::Status {
+            status,
+            serves_probe,
+            cached,
+            error_code,
+            ..
+        } => (*status, *serves_probe, cached, error_code),
+    };
+    let answer = match error_code {
+        Some(code) => format!("GET {url} → {status} {code}"),
+        None => format!("GET {url} → {status}"),
+    };
+    if let Some(hit) = cached {
+        return Outcome::error(
+            format!("{answer}, but from a cache ({hit}): that is no proof of what the bucket serves now"),
+            "The cache answered a URL unique to this run, so it ignores query strings and caches missing files: invalidate the path (CloudFront: create an invalidation) or wait for the entry to expire, then run again.",
+        );
+    }
+    let at_endpoint = request.route.is_bucket_endpoint();
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    if status == 200 && serves_probe {
+        return match (acl.is_public(), at_endpoint) {
+            (true, _) => Outcome::pass(format!("anyone can read stored files: {answer} with the file")),
+            (false, true) => Outcome::warn(
+                format!("files are publicly readable although `acl: {acl}`: {answer} with the file"),
+                "If files should be private, remove the public read grant (a bucket policy statement with \"Principal\": \"*\" and s3:GetObject).",
+            ),
+            (false, false) => Outcome::pass(format!("the result URL serves stored files through {host}: {answer} with the file")),
+        };
+    }
+    if status == 200 {
+        let summary = format!("{answer}, but not with the stored file");
+        return if at_endpoint {
+            Outcome::error(
+                format!("{summary}: could not tell whether stored files are publicly readable"),
+                "Check what serves `url_prefix`: a website that answers every path with a page hides whether the bucket serves the file.",
+            )
+        } else {
+            Outcome::fail(
+                format!("{summary}: {host} answers with something else, so result URLs will not serve files"),
+                "Check what serves `url_prefix`: a CDN or website that answers every path (or every error) with a page; its origin must be the bucket and the prefix files are stored under.",
+            )
+        };
+    }
+    if !matches!(status, 401 | 403 | 404) {
+        return Outcome::error(
+            format!("{answer}: could not tell whether stored files are readable at their URL"),
+            "Run again; if it persists, check what serves `url_prefix` (the bucket, or a CDN in front of it).",
+        );
+    }
+    let doubled = request
+        .doubled
+        .as_ref()
+        .map(|part| format!("`url_prefix` ends with `{part}` and `path` starts with it again, so URLs contain `{part}{part}`; "))
+        .unwrap_or_default();
+    if let PrefixRoute::BucketEndpoint { key_prefix } = &request.route {
+        if !key_prefix.is_empty() {
+            let fixed = url.strip_suffix(key).unwrap_or(url);
+            let fixed = fixed.strip_suffix(key_prefix.as_str()).unwrap_or(fixed);
+            return Outcome::fail(
+                format!("the result URL does not lead to the stored file: {answer}; {doubled}`url_prefix` adds `{key_prefix}` to the key, so the URL addresses `{key_prefix}{key}`, not `{key}`"),
+                format!("Set `url_prefix: {fixed}` (the bucket's endpoint addresses keys from its root; `path` already holds the key prefix)."),
+            );
+        }
+    }
+    if status == 404 {
+        let why = match (error_code.as_deref(), at_endpoint) {
+            (Some("NoSuchBucket"), _) => "`url_prefix` names a bucket that does not exist".to_owned(),
+            (_, true) => "`url_prefix` does not lead to where files are stored".to_owned(),
+            (_, false) => format!("the CDN behind {host} does not lead to the bucket and prefix files are stored under (its origin or origin path)"),
+        };
+        return Outcome::fail(
+            format!("no such object at the result URL: {answer} (the URL is wrong; this is no ACL problem)"),
+            format!("{doubled}{why}. Correct `url_prefix` so that `url_prefix` + `path` is the file's address."),
+        );
+    }
+    match (acl.is_public(), at_endpoint) {
+        (false, true) => Outcome::pass(format!("stored files are not publicly readable ({answer}), as `acl: {acl}` intends")),
+        (true, true) => Outcome::fail(
+            format!("the stored file is not publicly readable despite `acl: {acl}`: {answer}"),
+            format!("{doubled}S3 refuses anonymous reads: IgnorePublicAcls at bucket or account level drops the public ACL, or a bucket policy denies reads. Turn off IgnorePublicAcls (bucket and account level), or set `acl: bucket-default` and grant public reads with a bucket policy."),
+        ),
+        (public, false) => {
+            let ignored_acl = if public {
+                "; (4) if the CDN reads the bucket anonymously, IgnorePublicAcls (bucket or account level) drops the public ACL"
+            } else {
+                ""
+            };
+            Outcome::fail(
+                format!("the result URL does not serve the file: {answer}; Transloadit hands this URL to your users, so it must answer 200 with the file"),
+                format!("{doubled}The URL is not the bucket's own endpoint, so {CDN_CAUSES}{ignored_acl}."),
+            )
+        }
+    }
+}
 
 #[async_trait]
 impl Check for PublicUrl {
@@ -51,45 +192,182 @@ impl Check for PublicUrl {
         if !matches!(probe.upload, Upload::Written { .. }) {
             return Outcome::skip("no probe object was written, so there is no URL to try");
         }
-        let url = &probe.url;
-        let acl = ctx.target.acl;
-        let outcome = match (&probe.public_read, acl.is_public()) {
-            (PublicRead::Status { status: 200, serves_probe: false }, _) => Outcome::error(
-                format!("GET {url} → 200, but not with the stored file: could not tell whether stored files are publicly readable"),
-                "Check what serves `url_prefix`: a website or CDN that answers every path with a page hides whether the bucket serves the file.",
-            ),
-            (PublicRead::Status { status, .. }, _) if !matches!(status, 200 | 401 | 403 | 404) => Outcome::error(
-                format!("GET {url} → {status}: could not tell whether stored files are publicly readable"),
-                "Run again; if it persists, check what serves `url_prefix` (the bucket, or a CDN in front of it).",
-            ),
-            (PublicRead::Status { status: 200, .. }, true) => Outcome::pass(format!("anyone can read stored files: GET {url} → 200 with the file")),
-            (PublicRead::Status { status, .. }, true) => {
-                let why = match status {
-                    401 | 403 => "S3 (or the CDN) refuses anonymous reads: IgnorePublicAcls at bucket or account level drops the public ACL, or a bucket policy denies reads",
-                    404 => "the URL does not lead to the stored file: `url_prefix` points elsewhere",
-                    _ => "the URL does not serve the file",
-                };
-                Outcome::fail(
-                    format!("the stored file is not publicly readable despite `acl: {acl}`: GET {url} → {status}"),
-                    format!("{why}. Turn off IgnorePublicAcls (bucket and account level), or set `acl: bucket-default` and grant public reads with a bucket policy or a CDN; check that `url_prefix` leads to the bucket."),
-                )
-            }
-            (PublicRead::Status { status: 200, .. }, false) => Outcome::warn(
-                format!("files are publicly readable although `acl: {acl}`: GET {url} → 200 with the file"),
-                "If files should be private, remove the public read grant (a bucket policy statement with \"Principal\": \"*\" and s3:GetObject) or restrict the CDN.",
-            ),
-            (PublicRead::Status { status, .. }, false) => Outcome::pass(format!("stored files are not publicly readable (GET {url} → {status}), as `acl: {acl}` intends")),
-            (PublicRead::Unreachable(reason), _) => Outcome::error(
-                format!("could not fetch {url}: {reason}"),
-                "Check that `url_prefix` names a host that resolves and answers, then run again.",
-            ),
-            (PublicRead::NotChecked, _) => Outcome::skip("the URL was not fetched"),
+        let prefix = probe
+            .url
+            .strip_suffix(probe.key.as_str())
+            .map_or_else(|| ctx.target.effective_url_prefix(), str::to_owned);
+        let route = route(&prefix, &ctx.target.bucket, ctx.target.endpoint.as_deref());
+        let request = Request {
+            url: &probe.url,
+            key: &probe.key,
+            acl: ctx.target.acl,
+            doubled: doubled_segments(&prefix, ctx.target.key_prefix()),
+            route,
         };
-        match probe.public_read {
-            PublicRead::Status { status, .. } => outcome
-                .with_evidence("url", url.as_str())
-                .with_evidence("status", status),
-            _ => outcome.with_evidence("url", url.as_str()),
+        let outcome = verdict(&probe.public_read, &request)
+            .with_evidence("url", probe.url.as_str())
+            .with_evidence(
+                "url_prefix_at_bucket_endpoint",
+                request.route.is_bucket_endpoint(),
+            );
+        match &probe.public_read {
+            PublicRead::Status {
+                status,
+                cached,
+                cache_headers,
+                fetched,
+                ..
+            } => {
+                // Say where the answer came from whenever a cache shows itself, hit or not.
+                let outcome = if cache_headers.is_empty() {
+                    outcome
+                } else {
+                    let source = if cached.is_some() {
+                        "from a cache"
+                    } else {
+                        "not from a cache"
+                    };
+                    outcome.with_detail(format!(
+                        "Fetched {fetched}: the answer came {source} ({}).",
+                        cache_headers.join(", ")
+                    ))
+                };
+                outcome
+                    .with_evidence("status", *status)
+                    .with_evidence("fetched", fetched.as_str())
+                    .with_evidence("cached", cached.is_some())
+                    .with_evidence("cache_headers", cache_headers.clone())
+            }
+            PublicRead::Unreachable { fetched, .. } => {
+                outcome.with_evidence("fetched", fetched.as_str())
+            }
+            PublicRead::NotChecked => outcome,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loopback_http::serve;
+    use crate::probe::PROBE_BODY;
+    use crate::public_read::read_anonymously;
+    use crate::replay::s3_error;
+    use crate::Status;
+
+    const KEY: &str = "bucket-preflight-probe.txt";
+    const AT_ENDPOINT: &str = "https://my-bucket.s3.eu-west-1.amazonaws.com/";
+    const CDN: &str = "https://cdn.example.com/";
+
+    /// Fetches from a loopback server answering as given, and judges the answer as if
+    /// `url_prefix` were `prefix` and the acl `acl`.
+    async fn judge(prefix: &str, acl: Acl, status: &str, headers: &[&str], body: &[u8]) -> Outcome {
+        let (base, _) = serve(status, headers, body).await;
+        let read = read_anonymously(&format!("{base}{KEY}")).await;
+        let url = format!("{prefix}{KEY}");
+        let request = Request {
+            url: &url,
+            key: KEY,
+            acl,
+            route: route(prefix, "my-bucket", None),
+            doubled: doubled_segments(prefix, ""),
+        };
+        verdict(&read, &request)
+    }
+
+    fn assert_outcome(outcome: &Outcome, status: Status, needle: &str) {
+        let text = format!(
+            "{} {}",
+            outcome.summary,
+            outcome.remediation.as_deref().unwrap_or_default()
+        );
+        assert_eq!(outcome.status, status, "{outcome:#?}");
+        assert!(text.contains(needle), "{text:?} lacks {needle:?}");
+    }
+
+    /// `url_prefix`, acl, the answer's status line, headers and body; the expected verdict and
+    /// a phrase it must contain.
+    type Case<'a> = (
+        &'a str,
+        Acl,
+        &'a str,
+        Vec<&'a str>,
+        &'a [u8],
+        Status,
+        &'a str,
+    );
+
+    #[tokio::test]
+    async fn verdicts_by_answer_acl_and_where_url_prefix_leads() {
+        use Acl::{Private, Public};
+        let probe = PROBE_BODY;
+        let page: &[u8] = b"<html>Welcome</html>";
+        let denied = s3_error("AccessDenied", "Access Denied");
+        let missing = s3_error("NoSuchKey", "The specified key does not exist.");
+        #[rustfmt::skip]
+        let cases: Vec<Case> = vec![
+            // At the bucket's own endpoint, a 403 for a private file is what was asked for.
+            (AT_ENDPOINT, Private, "403 Forbidden", vec![], denied.as_bytes(), Status::Pass, "as `acl: private` intends"),
+            (AT_ENDPOINT, Public, "403 Forbidden", vec![], denied.as_bytes(), Status::Fail, "IgnorePublicAcls"),
+            (AT_ENDPOINT, Public, "200 OK", vec![], probe, Status::Pass, "anyone can read stored files"),
+            (AT_ENDPOINT, Private, "200 OK", vec![], probe, Status::Warn, "publicly readable although `acl: private`"),
+            (AT_ENDPOINT, Private, "200 OK", vec![], page, Status::Error, "not with the stored file"),
+            // A 404 is a wrong URL, whatever the acl.
+            (AT_ENDPOINT, Private, "404 Not Found", vec![], missing.as_bytes(), Status::Fail, "no such object at the result URL"),
+            (AT_ENDPOINT, Public, "404 Not Found", vec![], missing.as_bytes(), Status::Fail, "404 NoSuchKey"),
+            // Through a CDN the URL must serve the file, whatever the acl.
+            (CDN, Private, "403 Forbidden", vec![], denied.as_bytes(), Status::Fail, "origin access (CloudFront OAC or OAI)"),
+            (CDN, Public, "403 Forbidden", vec![], denied.as_bytes(), Status::Fail, "(4) if the CDN reads the bucket anonymously, IgnorePublicAcls"),
+            (CDN, Private, "404 Not Found", vec![], b"", Status::Fail, "origin path"),
+            (CDN, Private, "200 OK", vec![], probe, Status::Pass, "serves stored files through cdn.example.com"),
+            (CDN, Public, "200 OK", vec![], probe, Status::Pass, "anyone can read stored files"),
+            (CDN, Public, "200 OK", vec![], page, Status::Fail, "answers with something else"),
+            // A cached answer proves nothing, whatever it says.
+            (CDN, Public, "200 OK", vec!["Age: 3600"], probe, Status::Error, "from a cache (Age: 3600)"),
+            (CDN, Private, "403 Forbidden", vec!["X-Cache: Hit from cloudfront"], denied.as_bytes(), Status::Error, "X-Cache: Hit from cloudfront"),
+            (AT_ENDPOINT, Private, "403 Forbidden", vec!["CF-Cache-Status: HIT"], b"", Status::Error, "no proof"),
+            (CDN, Public, "200 OK", vec!["X-Cache: Miss from cloudfront", "Age: 0"], probe, Status::Pass, "with the file"),
+            (CDN, Public, "503 Service Unavailable", vec![], b"", Status::Error, "could not tell"),
+        ];
+        for (prefix, acl, status, headers, body, expected, needle) in cases {
+            let outcome = judge(prefix, acl, status, &headers, body).await;
+            let text = format!(
+                "{} {}",
+                outcome.summary,
+                outcome.remediation.as_deref().unwrap_or_default()
+            );
+            assert!(
+                outcome.status == expected && text.contains(needle),
+                "{prefix} acl {acl} {status} {headers:?}: expected {expected} with {needle:?}, got {outcome:#?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_prefix_inside_the_bucket_endpoint_addresses_another_key() {
+        let (base, _) = serve("403 Forbidden", &[], b"").await;
+        let read = read_anonymously(&format!("{base}exports/{KEY}")).await;
+        let prefix = "https://s3.eu-west-1.amazonaws.com/acme-exports/exports/";
+        let key = format!("exports/{KEY}");
+        let url = format!("{prefix}{key}");
+        let request = Request {
+            url: &url,
+            key: &key,
+            acl: Acl::Private,
+            route: route(prefix, "acme-exports", None),
+            doubled: doubled_segments(prefix, "exports/"),
+        };
+        let outcome = verdict(&read, &request);
+        assert_outcome(&outcome, Status::Fail, "URLs contain `exports/exports/`");
+        assert_outcome(
+            &outcome,
+            Status::Fail,
+            "the URL addresses `exports/exports/bucket-preflight-probe.txt`",
+        );
+        assert_outcome(
+            &outcome,
+            Status::Fail,
+            "Set `url_prefix: https://s3.eu-west-1.amazonaws.com/acme-exports/`",
+        );
     }
 }

@@ -5,6 +5,7 @@ use crate::checks::bucket_name;
 use crate::checks::store_params::url_prefix_problems;
 use crate::path_template::{self, SAMPLE_FILE_NAME};
 use crate::target::path_style_url_prefix;
+use crate::url_prefix::{doubled_segments, route, PrefixRoute};
 use crate::{Context, Findings, Outcome, Target};
 use async_trait::async_trait;
 
@@ -32,7 +33,11 @@ spaces into `-`). Then it looks for what breaks such URLs:
 - the default AWS URL while the bucket lives on an S3-compatible endpoint (`--endpoint-url`):
   warning;
 - keys with characters that must be percent-encoded in URLs (from `${file.name}` and the like):
-  warning.
+  warning;
+- a prefix written twice (`url_prefix: …/acme-exports/exports/` with `path: exports/…` gives
+  `…/exports/exports/…`): failure at the bucket's own endpoint, where every path segment of
+  `url_prefix` becomes part of the key; warning behind a CDN, whose origin path could add it
+  back.
 
 ## Why it matters
 The result URL is what ends up in your application, your database or your users' browsers.
@@ -46,6 +51,7 @@ nothing at all, even though the upload itself succeeded.
   your CDN's URL.
 - On an S3-compatible store, set `url_prefix` to the URL under which that store serves the bucket.
 - Build `path` from `${file.url_name}` rather than `${file.name}`.
+- Say a key prefix once: in `path`, not also at the end of `url_prefix`.
 
 ## References
 - Transloadit `/s3/store` (`url_prefix`, `path`): https://transloadit.com/docs/robots/s3-store/
@@ -56,13 +62,19 @@ nothing at all, even though the upload itself succeeded.
 /// The HTTPS `url_prefix` that works for this bucket on AWS.
 pub fn recommended_url_prefix(target: &Target) -> String {
     let bucket = &target.bucket;
-    if bucket.contains('.') || !bucket_name::violations(bucket).is_empty() {
+    if needs_path_style(bucket) {
         return path_style_url_prefix(bucket, target.bucket_region.as_deref());
     }
     match &target.bucket_region {
         Some(region) => format!("https://{bucket}.s3.{region}.amazonaws.com/"),
         None => format!("https://{bucket}.s3.amazonaws.com/"),
     }
+}
+
+/// Whether HTTPS URLs for `bucket` must be path-style: a virtual host cannot serve a name with
+/// periods (the certificate does not match) or one that is not a DNS label.
+fn needs_path_style(bucket: &str) -> bool {
+    bucket.contains('.') || !bucket_name::violations(bucket).is_empty()
 }
 
 /// Whether `host` addresses `bucket` virtual-hosted style on AWS (`BUCKET.s3[.-]….amazonaws.com`).
@@ -74,6 +86,37 @@ fn is_virtual_hosted(host: &str, bucket: &str) -> bool {
         .is_some_and(|rest| {
             (rest.starts_with('.') || rest.starts_with('-')) && rest.ends_with(".amazonaws.com")
         })
+}
+
+/// Prefixes that make URLs address another key than the stored one: at the bucket's own
+/// endpoint every path segment of `url_prefix` becomes part of the key; elsewhere a path
+/// segment that `path` repeats (`…/exports/` + `exports/…`) is most likely written twice.
+fn check_key_doubling(target: &Target, prefix: &str, found: &mut Findings) {
+    let key_prefix = target.key_prefix();
+    let doubled = doubled_segments(prefix, key_prefix);
+    match route(prefix, &target.bucket, target.endpoint.as_deref()) {
+        PrefixRoute::BucketEndpoint { key_prefix: added } if !added.is_empty() => {
+            let fixed = prefix.strip_suffix(added.as_str()).unwrap_or(prefix);
+            let twice = match &doubled {
+                Some(part) => format!(" (`{part}` twice)"),
+                None => String::new(),
+            };
+            found.fail(
+                format!("`url_prefix` adds `{added}` to every key at the bucket's own endpoint: URLs address `{added}{key_prefix}…`{twice}, but files are stored at `{key_prefix}…`"),
+                format!("Set `url_prefix: {fixed}` (`path` already holds the key prefix)."),
+            );
+        }
+        PrefixRoute::Elsewhere => {
+            if let Some(part) = doubled {
+                let fixed = prefix.strip_suffix(part.as_str()).unwrap_or(prefix);
+                found.warn(
+                    format!("result URLs contain `{part}{part}`: `url_prefix` ends with `{part}` and `path` starts with it again, which leads nowhere unless the CDN's origin path adds it back"),
+                    format!("Set `url_prefix: {fixed}`, or drop `{part}` from the start of `path`."),
+                );
+            }
+        }
+        PrefixRoute::BucketEndpoint { .. } => {}
+    }
 }
 
 /// Characters a URL path can carry as they are.
@@ -104,6 +147,13 @@ impl Check for ResultUrl {
         let prefix = target.effective_url_prefix();
         let url = format!("{prefix}{key}");
         let recommended = recommended_url_prefix(target);
+        // One wording for the recommended prefix, so that findings suggesting it share one fix
+        // and the remediation says it once.
+        let set_recommended = if needs_path_style(&target.bucket) {
+            format!("Set `url_prefix: {recommended}` (path-style).")
+        } else {
+            format!("Set `url_prefix: {recommended}`.")
+        };
         let mut found = Findings::default();
 
         let parsed = url::Url::parse(&prefix).ok();
@@ -133,20 +183,21 @@ impl Check for ResultUrl {
                     "`{host}` cannot reach bucket `{}`: its name is not a valid DNS label",
                     target.bucket
                 ),
-                format!(
-                    "Set `url_prefix: {}` (path-style).",
-                    path_style_url_prefix(&target.bucket, target.bucket_region.as_deref())
-                ),
+                set_recommended.clone(),
             );
         } else if virtual_hosted && scheme == "https" && target.bucket.contains('.') {
             found.warn(
                 format!("`https://{host}/` will fail certificate validation: the bucket name contains periods"),
-                format!("Set `url_prefix: {recommended}` (path-style)."),
+                set_recommended.clone(),
             );
         }
         if scheme == "http" {
-            let fix = if target.url_prefix.is_none() && target.endpoint.is_none() {
-                format!("Set `url_prefix: {recommended}`.")
+            // Plain https:// on a virtual host that cannot serve this bucket over TLS would
+            // trade one problem for another: recommend the prefix that works.
+            let https_breaks = virtual_hosted && needs_path_style(&target.bucket);
+            let fix = if (target.url_prefix.is_none() && target.endpoint.is_none()) || https_breaks
+            {
+                set_recommended.clone()
             } else {
                 format!(
                     "Use `https://` in `url_prefix` (e.g. `url_prefix: {}`).",
@@ -163,6 +214,7 @@ impl Check for ResultUrl {
                 fix,
             );
         }
+        check_key_doubling(target, &prefix, &mut found);
         let unsafe_chars: String = key.chars().filter(|&c| !is_url_safe(c)).collect();
         if !unsafe_chars.is_empty() {
             found.warn(
@@ -281,6 +333,68 @@ mod tests {
             .remediation
             .unwrap()
             .contains("url_prefix: http://127.0.0.1:9000/my-bucket/"));
+    }
+
+    #[tokio::test]
+    async fn each_fix_is_said_once() {
+        // A non-DNS name behind the default http URL: two findings, one fix.
+        let outcome = run("Acme_Exports", |_| {}).await;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.remediation.as_deref(),
+            Some("Set `url_prefix: https://s3.<bucket_region>.amazonaws.com/Acme_Exports/` (path-style).")
+        );
+        let outcome = run("my.dotted.bucket", |t| {
+            t.url_prefix = Some("http://my.dotted.bucket.s3.eu-west-1.amazonaws.com/".into());
+            t.bucket_region = Some("eu-west-1".into());
+        })
+        .await;
+        // https:// on that host would fail certificate validation: the path-style prefix.
+        assert_eq!(
+            outcome.remediation.as_deref(),
+            Some("Set `url_prefix: https://s3.eu-west-1.amazonaws.com/my.dotted.bucket/` (path-style).")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_prefix_written_twice_is_found() {
+        // At the bucket's endpoint the URL certainly addresses another key.
+        let outcome = run("acme-exports", |t| {
+            t.url_prefix = Some("https://s3.eu-west-1.amazonaws.com/acme-exports/exports/".into());
+            t.path = "exports/${unique_prefix}/${file.url_name}".into();
+        })
+        .await;
+        assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+        assert!(
+            outcome
+                .summary
+                .contains("URLs address `exports/exports/…` (`exports/` twice)"),
+            "{}",
+            outcome.summary
+        );
+        assert_eq!(
+            outcome.remediation.as_deref(),
+            Some("Set `url_prefix: https://s3.eu-west-1.amazonaws.com/acme-exports/` (`path` already holds the key prefix).")
+        );
+        // Behind a CDN an origin path could add it back: a warning.
+        let outcome = run("acme-exports", |t| {
+            t.url_prefix = Some("https://cdn.example.com/acme-exports/exports/".into());
+            t.path = "exports/${unique_prefix}/${file.url_name}".into();
+        })
+        .await;
+        assert_eq!(outcome.status, Status::Warn, "{outcome:#?}");
+        assert!(
+            outcome.summary.contains("`exports/exports/`"),
+            "{}",
+            outcome.summary
+        );
+        // Without the repetition, nothing to say.
+        let outcome = run("acme-exports", |t| {
+            t.url_prefix = Some("https://cdn.example.com/acme-exports/".into());
+            t.path = "exports/${unique_prefix}/${file.url_name}".into();
+        })
+        .await;
+        assert_eq!(outcome.status, Status::Pass, "{outcome:#?}");
     }
 
     #[tokio::test]
