@@ -4,7 +4,7 @@
 //! Public Access refusing its ACL, SSE-KMS, requester pays — and a missing IAM grant only when
 //! nothing else explains it, or as one possibility among others.
 
-use crate::denial::{allow_statement, objects_arn};
+use crate::denial::allow_statement;
 use crate::iam::policy::Statement;
 use crate::iam::{evaluate, parse_policy, Decision, Effect, PolicyDocument, PolicyKind, Request};
 use crate::Context;
@@ -130,7 +130,7 @@ pub async fn bucket_policy_evidence(ctx: &Context, key: &str, sse: Option<&str>)
     // ARN, whose path the session ARN does not tell.
     let principal_arn = caller_arn.filter(|arn| arn.contains(":iam::"));
     let (context, absent) = probe_context(ctx, sse, caller_account, principal_arn);
-    let object = format!("arn:aws:s3:::{}/{key}", ctx.target.bucket);
+    let object = crate::partition::object_arn(ctx.partition(), &ctx.target.bucket, key);
     let mut actions = vec!["s3:PutObject"];
     if ctx.target.acl.canned_header().is_some() {
         actions.push("s3:PutObjectAcl");
@@ -210,7 +210,7 @@ fn evidence_from<'a>(
 /// ones first, then by how often each is the culprit.
 pub async fn bare_denial_causes(ctx: &Context, key: &str, sse: Option<&str>) -> Vec<Cause> {
     let acl = ctx.target.acl;
-    let objects = objects_arn(&ctx.target.bucket, ctx.target.key_prefix());
+    let objects = ctx.objects_arn();
     let mut causes = Vec::new();
     let policy = bucket_policy_evidence(ctx, key, sse).await;
     if let PolicyEvidence::Read { denies, .. } = &policy {
