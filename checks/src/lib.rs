@@ -8,6 +8,7 @@
 
 pub mod acl_rules;
 pub mod api_error;
+pub mod bucket_owner;
 pub mod check;
 pub mod checks;
 pub mod context;
