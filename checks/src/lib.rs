@@ -15,6 +15,7 @@ pub mod context;
 pub mod denial;
 pub mod facts;
 pub mod iam;
+pub mod iam_simulator;
 pub mod outcome;
 pub mod path_template;
 pub mod probe;
@@ -23,6 +24,8 @@ pub mod registry;
 pub(crate) mod replay;
 #[cfg(test)]
 mod scenarios;
+#[cfg(test)]
+mod scenarios_cross_account;
 pub mod session;
 pub mod target;
 
