@@ -275,23 +275,32 @@ impl Check for BlockPublicAccess {
 /// BlockPublicAcls and IgnorePublicAcls; with `bucket-default` a public bucket policy meets
 /// RestrictPublicBuckets.
 fn may_matter(acl: Acl, policy: &PolicyView) -> bool {
-    acl.is_public() || (acl == Acl::BucketDefault && !matches!(policy, PolicyView::NotPublic))
+    acl.is_public() || (acl == Acl::BucketDefault && matches!(policy, PolicyView::Public(_)))
 }
 
 /// The warning when the owner account's settings apply and cannot be read: never a pass on
 /// the bucket level alone, never the caller's account's settings in their place.
 fn owner_level_unseen(owner: &Owner, acl: Acl, bucket: BpaFlags) -> Outcome {
     let account = owner.describe_account();
-    let switches = if acl.is_public() {
-        "BlockPublicAcls or IgnorePublicAcls there would refuse the upload or ignore its ACL"
+    let why = match owner {
+        Owner::Unknown { because, .. } => format!("whether the caller's account owns the bucket is not known ({because}), so the caller's account settings may not be the ones that apply"),
+        _ => format!("the bucket belongs to another account ({}), whose settings apply, not the caller's", owner.because()),
+    };
+    let (bucket_verdict, switches) = if acl.is_public() {
+        (
+            "lets public ACLs through",
+            "BlockPublicAcls or IgnorePublicAcls at the account level would refuse the upload or ignore its ACL",
+        )
     } else {
-        "RestrictPublicBuckets there would keep the public bucket policy from anonymous readers"
+        (
+            "leaves the public bucket policy in force",
+            "RestrictPublicBuckets at the account level would keep it from anonymous readers",
+        )
     };
     let owner_id = owner.account().unwrap_or("OWNER");
     Outcome::warn(
         format!(
-            "account-level Block Public Access of {account} could not be read: the bucket belongs to another account ({}), whose settings apply, not the caller's; the bucket level ({}) lets `acl: {acl}` through, but {switches}",
-            owner.because(),
+            "account-level Block Public Access of {account} could not be read: {why}; the bucket level ({}) {bucket_verdict}, but {switches}",
             describe(bucket)
         ),
         format!("Ask the bucket owner to check the account-level settings (S3 console → Block Public Access settings for this account, or `aws s3control get-public-access-block --account-id {owner_id}`), or run bucket-preflight with credentials of the owner account."),

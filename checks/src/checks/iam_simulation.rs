@@ -172,7 +172,11 @@ fn bucket_side(
         Ok(None) => {
             if cross_account {
                 gaps.push(Gap {
-                    what: format!("the bucket's side: it belongs to {owner_words} ({}) and no bucket policy was found to grant {principal} access", owner.because()),
+                    what: format!(
+                        "the bucket's side ({} ({}), and it has no bucket policy to grant {principal} access)",
+                        if owner.account().is_some() { "it belongs to another account" } else { "it may belong to another account" },
+                        owner.because()
+                    ),
                     fix: cross_account_fix,
                 });
             }
