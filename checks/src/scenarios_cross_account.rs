@@ -456,3 +456,44 @@ async fn restrict_public_buckets_makes_a_public_policy_ineffective() {
         "anonymous readers are refused",
     );
 }
+
+#[tokio::test]
+async fn a_predicted_refusal_on_an_endpoint_that_is_not_aws_says_the_proof_decides_there() {
+    // The emulator stores Block Public Access but accepts the public upload anyway.
+    let replay = Replay::new()
+        .on(
+            "GET",
+            "?publicAccessBlock",
+            200,
+            &[],
+            &bucket_bpa([true, true, true, true]),
+        )
+        .healthy_bucket("eu-west-1");
+    let other_store = SessionOptions {
+        endpoint_url: Some("http://127.0.0.1:9".into()),
+        path_style: true,
+        ..Default::default()
+    };
+    let (outcomes, _) = crate::scenarios::run(replay, other_store, |_| {}).await;
+    let bpa = &outcomes["block-public-access"];
+    assert_eq!(bpa.status, Status::Fail, "{bpa:#?}");
+    assert!(
+        bpa.detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("This endpoint is not AWS: it may store the setting without enforcing it"),
+        "{bpa:#?}"
+    );
+    // On AWS the refusal is certain: no such hedge.
+    let replay = Replay::new()
+        .on(
+            "GET",
+            "?publicAccessBlock",
+            200,
+            &[],
+            &bucket_bpa([true, true, true, true]),
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run_with(replay, Settings::default(), |_| {}).await;
+    assert_eq!(outcomes["block-public-access"].detail, None);
+}

@@ -6,7 +6,7 @@ use crate::bucket_owner::Owner;
 use crate::check::{Category, Check, CheckInfo};
 use crate::denial::{bucket_arn, unreadable};
 use crate::iam::parse_policy;
-use crate::{Acl, Context, Outcome};
+use crate::{Acl, Context, Outcome, Status};
 use async_trait::async_trait;
 
 pub struct BlockPublicAccess;
@@ -26,7 +26,8 @@ is on. With `acl: public` (or `public-read`):
   bucket policy grants everyone `s3:GetObject` on the export path and `RestrictPublicBuckets`
   is off: then the file is public anyway and this is a warning about the ignored ACL.
 With `bucket-default`, a public bucket policy that `RestrictPublicBuckets` makes ineffective is
-a warning. Otherwise `private` and `bucket-default` pass. Settings that cannot be read give a
+a warning. On an S3-compatible endpoint the failure says that it follows AWS's enforcement,
+which the endpoint may not share: `dry-run-put` shows what the endpoint really does. Otherwise `private` and `bucket-default` pass. Settings that cannot be read give a
 warning naming the permission, never a pass.
 
 The account-level settings that apply are the bucket owner's. When the bucket belongs to
@@ -82,10 +83,7 @@ fn describe(flags: BpaFlags) -> String {
 
 /// The account level that applies: the owner account's, read only when that is the caller's.
 async fn account_level(ctx: &Context) -> Level<'_> {
-    let on_other_store = ctx
-        .session()
-        .is_some_and(|s| s.options().endpoint_url.is_some());
-    if on_other_store {
+    if on_other_store(ctx) {
         return Level::NotApplicable;
     }
     let owner = ctx.bucket_owner().await;
@@ -98,6 +96,17 @@ async fn account_level(ctx: &Context) -> Level<'_> {
         fetched => level(fetched),
     }
 }
+
+/// An S3-compatible endpoint rather than AWS: it has no account level, and it may store Block
+/// Public Access without enforcing it.
+fn on_other_store(ctx: &Context) -> bool {
+    ctx.session()
+        .is_some_and(|s| s.options().endpoint_url.is_some())
+}
+
+/// Said next to a failure predicted from a switch on an endpoint that is not AWS, so that a
+/// passing dry-run-put beside it reads as what it is rather than as a contradiction.
+const NOT_AWS: &str = "This prediction follows how AWS enforces Block Public Access. This endpoint is not AWS: it may store the setting without enforcing it (the moto emulator does). Where dry-run-put passes here, this endpoint accepted the public ACL, so trust that proof for this endpoint; the same settings on AWS refuse or ignore the ACL.";
 
 /// What the bucket policy says about anonymous reads of the exported files.
 enum PolicyView {
@@ -264,6 +273,17 @@ impl Check for BlockPublicAccess {
         let outcome = match &account_level {
             Level::OwnerUnseen(owner) => outcome.with_evidence("owner", owner.because()),
             _ => outcome,
+        };
+        let switch_decided =
+            acl.is_public() && (combined.block_public_acls || combined.ignore_public_acls);
+        let outcome = if outcome.status == Status::Fail && switch_decided && on_other_store(ctx) {
+            let detail = match &outcome.detail {
+                Some(detail) => format!("{detail} {NOT_AWS}"),
+                None => NOT_AWS.to_owned(),
+            };
+            outcome.with_detail(detail)
+        } else {
+            outcome
         };
         evidence
             .into_iter()
