@@ -225,12 +225,22 @@ async fn iam_simulation_of_a_bucket_whose_policy_only_its_owner_can_read_is_not_
 /// A SimulatePrincipalPolicy answer for the object call in which IAM reports, per resource as
 /// it does when ResourceArns are given, condition keys it had no value for.
 fn allowed_with_missing_context(missing: &[&str]) -> String {
+    simulated_with_missing_context("allowed", missing)
+}
+
+/// As IAM answers: an implicit deny names no statement.
+fn simulated_with_missing_context(decision: &str, missing: &[&str]) -> String {
     let missing: String = missing
         .iter()
         .map(|k| format!("<member>{k}</member>"))
         .collect();
+    let matched = if decision == "allowed" {
+        "<MatchedStatements><member><SourcePolicyId>export</SourcePolicyId><SourcePolicyType>IAM Policy</SourcePolicyType><StartPosition><Line>1</Line><Column>44</Column></StartPosition><EndPosition><Line>1</Line><Column>167</Column></EndPosition></member></MatchedStatements>"
+    } else {
+        "<MatchedStatements/>"
+    };
     let member = |action: &str| {
-        format!("<member><EvalActionName>{action}</EvalActionName><EvalResourceName>{OBJECT}</EvalResourceName><EvalDecision>allowed</EvalDecision><MatchedStatements><member><SourcePolicyId>export</SourcePolicyId><SourcePolicyType>IAM Policy</SourcePolicyType><StartPosition><Line>1</Line><Column>44</Column></StartPosition><EndPosition><Line>1</Line><Column>167</Column></EndPosition></member></MatchedStatements><MissingContextValues/><ResourceSpecificResults><member><EvalResourceName>{OBJECT}</EvalResourceName><EvalResourceDecision>allowed</EvalResourceDecision><MatchedStatements><member><SourcePolicyId>export</SourcePolicyId><SourcePolicyType>IAM Policy</SourcePolicyType><StartPosition><Line>1</Line><Column>44</Column></StartPosition><EndPosition><Line>1</Line><Column>167</Column></EndPosition></member></MatchedStatements><MissingContextValues>{missing}</MissingContextValues></member></ResourceSpecificResults></member>")
+        format!("<member><EvalActionName>{action}</EvalActionName><EvalResourceName>{OBJECT}</EvalResourceName><EvalDecision>{decision}</EvalDecision>{matched}<MissingContextValues/><ResourceSpecificResults><member><EvalResourceName>{OBJECT}</EvalResourceName><EvalResourceDecision>{decision}</EvalResourceDecision>{matched}<MissingContextValues>{missing}</MissingContextValues></member></ResourceSpecificResults></member>")
     };
     format!(
         r#"<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>{}{}</EvaluationResults></SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>004d7059-4c14-11e5-b121-bd8c7EXAMPLE</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>"#,
@@ -496,4 +506,27 @@ async fn a_predicted_refusal_on_an_endpoint_that_is_not_aws_says_the_proof_decid
         .healthy_bucket("eu-west-1");
     let (outcomes, _) = run_with(replay, Settings::default(), |_| {}).await;
     assert_eq!(outcomes["block-public-access"].detail, None);
+}
+
+#[tokio::test]
+async fn a_denial_decided_without_a_condition_key_names_the_key() {
+    // An Allow conditioned on aws:SourceIp: without the key, the simulator finds no allow.
+    let body = simulated_with_missing_context("implicitDeny", &["aws:SourceIp"]);
+    let replay = Replay::new()
+        .on(
+            "POST",
+            "ActionNames.member.1=s3%3APutObject",
+            200,
+            &[("content-type", "text/xml")],
+            &body,
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcome, _) = simulate(replay, SessionOptions::default(), Default::default()).await;
+    assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+    assert!(
+        outcome
+            .summary
+            .contains("(implicitDeny); decided without a value for aws:SourceIp"),
+        "{outcome:#?}"
+    );
 }

@@ -115,6 +115,16 @@ fn simulation_failed(failure: &ApiFailure, principal: &str, caller: &str) -> Out
     )
 }
 
+/// For a denial the simulator decided without some condition keys: the live upload carries
+/// values for them (from Transloadit's network), and a statement on them may decide otherwise.
+fn decided_without(keys: &[&str]) -> String {
+    if keys.is_empty() {
+        return String::new();
+    }
+    let keys = keys.join(", ");
+    format!("; decided without a value for {keys}: statements conditioned on {keys} decide the live upload by the values Transloadit's requests carry")
+}
+
 /// A part of the upload the simulation could not cover, and how to cover it.
 struct Gap {
     what: String,
@@ -343,6 +353,7 @@ impl Check for IamSimulation {
         let mut unanswered = Vec::new();
         for (group, group_verdicts) in &verdicts {
             let mut implicit: Vec<&str> = Vec::new();
+            let mut implicit_unknown: Vec<&str> = Vec::new();
             for verdict in group_verdicts {
                 match &verdict.decision {
                     Some(PolicyEvaluationDecisionType::Allowed) => {}
@@ -354,14 +365,21 @@ impl Check for IamSimulation {
                         };
                         findings.fail(
                             format!(
-                                "{} on {} is explicitly denied for {who} by {by}",
-                                verdict.action, verdict.resource
+                                "{} on {} is explicitly denied for {who} by {by}{}",
+                                verdict.action,
+                                verdict.resource,
+                                decided_without(&verdict.unknown_context(group.acl_header))
                             ),
                             format!("Remove or narrow the Deny statement in {by}: an explicit deny overrides every Allow."),
                         );
                     }
                     Some(PolicyEvaluationDecisionType::ImplicitDeny) => {
-                        implicit.push(verdict.action)
+                        implicit.push(verdict.action);
+                        for key in verdict.unknown_context(group.acl_header) {
+                            if !implicit_unknown.contains(&key) {
+                                implicit_unknown.push(key);
+                            }
+                        }
                     }
                     Some(other) => unanswered.push(format!(
                         "{} on {} ({})",
@@ -384,9 +402,10 @@ impl Check for IamSimulation {
                 fix.push('.');
                 findings.fail(
                     format!(
-                        "no policy allows {who} {} on {} (implicitDeny)",
+                        "no policy allows {who} {} on {} (implicitDeny){}",
                         implicit.join(", "),
-                        group.resource
+                        group.resource,
+                        decided_without(&implicit_unknown)
                     ),
                     fix,
                 );
