@@ -26,6 +26,8 @@ pub(crate) mod replay;
 mod scenarios;
 #[cfg(test)]
 mod scenarios_cross_account;
+#[cfg(test)]
+mod scenarios_simulation_context;
 pub mod session;
 pub mod target;
 
