@@ -1,8 +1,11 @@
-//! How S3 treats the upload's ACL header, given Object Ownership and Block Public Access.
+//! How S3 treats the upload's ACL header, given Object Ownership and Block Public Access, and
+//! whether the uploaded file ends up public (through its ACL or through the bucket policy).
 //!
-//! One pure function, so the whole acl × ownership × Block Public Access table is tested in one
+//! Pure functions, so the whole acl × ownership × Block Public Access table is tested in one
 //! place and the checks that explain parts of it cannot disagree.
 
+use crate::iam::minimal::SAMPLE_OBJECT_NAME;
+use crate::iam::{evaluate, Decision, Effect, PolicyDocument, PolicyKind, Request};
 use crate::Acl;
 use serde::Serialize;
 
@@ -99,6 +102,87 @@ pub fn predict(acl: Acl, ownership: Option<Ownership>, bpa: BpaFlags) -> AclPred
     AclPrediction::Accepted
 }
 
+/// Whether the bucket policy lets anonymous readers get the exported files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyPublicRead {
+    /// A statement allows `s3:GetObject` to everyone on the export path.
+    Yes {
+        statements: Vec<String>,
+    },
+    /// Allowed to everyone only under conditions (a referer, a source address, ...).
+    Conditional {
+        explanation: String,
+    },
+    No,
+}
+
+/// Whether `policy` makes objects under `key_prefix` of `bucket` readable by anyone. The same
+/// question as the bucket-policy check's own (private) one, asked again here on top of the IAM
+/// evaluator so Block Public Access can weigh it.
+pub fn policy_public_read(
+    policy: &PolicyDocument,
+    bucket: &str,
+    key_prefix: &str,
+) -> PolicyPublicRead {
+    let object = format!("arn:aws:s3:::{bucket}/{key_prefix}{SAMPLE_OBJECT_NAME}");
+    // An account no policy can name: only statements for everyone apply to it.
+    let request = Request {
+        principal_account: Some("anonymous"),
+        ..Request::new("s3:GetObject", &object)
+    };
+    let evaluation = evaluate(policy, PolicyKind::Resource, &request);
+    let allowing: Vec<String> = evaluation
+        .matched
+        .iter()
+        .filter(|m| m.effect == Effect::Allow)
+        .map(|m| m.statement.clone())
+        .collect();
+    match evaluation.decision {
+        Decision::Allowed => PolicyPublicRead::Yes {
+            statements: allowing,
+        },
+        Decision::Conditional if !allowing.is_empty() => PolicyPublicRead::Conditional {
+            explanation: evaluation.explanation,
+        },
+        _ => PolicyPublicRead::No,
+    }
+}
+
+/// How an anonymous reader fares with the uploaded file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnonymousRead {
+    /// The public ACL makes it readable.
+    ByAcl,
+    /// The ACL does not (private, ignored or absent), but a public bucket policy does.
+    ByPolicy,
+    /// A public bucket policy would, but RestrictPublicBuckets keeps anonymous readers out.
+    PolicyRestricted,
+    /// Nothing makes it public.
+    No,
+}
+
+/// Whether the uploaded file is publicly readable. `policy_public` is whether the bucket policy
+/// grants everyone `s3:GetObject` on it. BlockPublicPolicy only stops *new* public policies,
+/// so it does not matter here; RestrictPublicBuckets makes an existing public policy ineffective
+/// for anyone outside the owner's account.
+pub fn anonymous_read(
+    acl: Acl,
+    ownership: Option<Ownership>,
+    bpa: BpaFlags,
+    policy_public: bool,
+) -> AnonymousRead {
+    let acl_public = acl.is_public() && predict(acl, ownership, bpa) == AclPrediction::Accepted;
+    if acl_public {
+        AnonymousRead::ByAcl
+    } else if policy_public && bpa.restrict_public_buckets {
+        AnonymousRead::PolicyRestricted
+    } else if policy_public {
+        AnonymousRead::ByPolicy
+    } else {
+        AnonymousRead::No
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +258,71 @@ mod tests {
                 "RestrictPublicBuckets"
             ]
         );
+    }
+
+    #[test]
+    fn ignored_public_acls_are_public_through_a_public_policy_unless_restricted() {
+        let ignore = flags([false, true, false, false]);
+        let ignore_restrict = flags([false, true, false, true]);
+        assert_eq!(
+            anonymous_read(Acl::Public, None, flags([false; 4]), false),
+            AnonymousRead::ByAcl
+        );
+        assert_eq!(
+            anonymous_read(Acl::Public, None, ignore, true),
+            AnonymousRead::ByPolicy
+        );
+        assert_eq!(
+            anonymous_read(Acl::Public, None, ignore_restrict, true),
+            AnonymousRead::PolicyRestricted
+        );
+        assert_eq!(
+            anonymous_read(Acl::Public, None, ignore, false),
+            AnonymousRead::No
+        );
+        assert_eq!(
+            anonymous_read(
+                Acl::BucketDefault,
+                None,
+                flags([false, false, true, false]),
+                true
+            ),
+            AnonymousRead::ByPolicy,
+            "BlockPublicPolicy leaves an existing public policy in force"
+        );
+    }
+
+    #[test]
+    fn a_policy_for_everyone_on_the_path_is_public() {
+        let policy = |statement: &str| {
+            crate::iam::parse_policy(&format!(
+                r#"{{"Version": "2012-10-17", "Statement": [{statement}]}}"#
+            ))
+            .unwrap()
+        };
+        let anyone = policy(
+            r#"{"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/exports/*"}"#,
+        );
+        assert_eq!(
+            policy_public_read(&anyone, "b", "exports/"),
+            PolicyPublicRead::Yes {
+                statements: vec!["PublicRead".into()]
+            }
+        );
+        assert_eq!(
+            policy_public_read(&anyone, "b", "other/"),
+            PolicyPublicRead::No
+        );
+        let account = policy(
+            r#"{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#,
+        );
+        assert_eq!(policy_public_read(&account, "b", ""), PolicyPublicRead::No);
+        let referer = policy(
+            r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Condition": {"StringLike": {"aws:Referer": "https://example.com/*"}}}"#,
+        );
+        assert!(matches!(
+            policy_public_read(&referer, "b", ""),
+            PolicyPublicRead::Conditional { .. }
+        ));
     }
 }

@@ -69,6 +69,8 @@ pub(crate) struct BucketFacts {
     requester_pays: OnceCell<Fetched<bool>>,
     object_lock: OnceCell<Fetched<ObjectLock>>,
     owned_by_caller: OnceCell<Fetched<bool>>,
+    /// Who owns the bucket (see `bucket_owner.rs`).
+    pub(crate) owner: crate::bucket_owner::OwnerFacts,
 }
 
 /// `LocationConstraint` to region code: empty or absent means us-east-1, `EU` means eu-west-1.

@@ -8,6 +8,7 @@
 
 pub mod acl_rules;
 pub mod api_error;
+pub mod bucket_owner;
 pub mod check;
 pub mod checks;
 pub mod context;
@@ -16,6 +17,7 @@ pub mod denial_causes;
 pub mod endpoints;
 pub mod facts;
 pub mod iam;
+pub mod iam_simulator;
 #[cfg(test)]
 mod loopback_http;
 pub mod outcome;
@@ -28,6 +30,10 @@ pub mod registry;
 pub(crate) mod replay;
 #[cfg(test)]
 mod scenarios;
+#[cfg(test)]
+mod scenarios_cross_account;
+#[cfg(test)]
+mod scenarios_simulation_context;
 pub mod session;
 pub mod target;
 pub mod url_prefix;

@@ -13,7 +13,7 @@ mod public_urls;
 const ACCESS_DENIED: &str = "Access Denied";
 
 /// Runs every online check once against the replay and returns the outcomes by id.
-async fn run(
+pub(crate) async fn run(
     replay: Replay,
     options: SessionOptions,
     configure: impl FnOnce(&mut Target),
@@ -32,7 +32,12 @@ async fn run(
     (outcomes, log)
 }
 
-fn assert_status(outcomes: &HashMap<&str, Outcome>, id: &str, status: Status, needle: &str) {
+pub(crate) fn assert_status(
+    outcomes: &HashMap<&str, Outcome>,
+    id: &str,
+    status: Status,
+    needle: &str,
+) {
     let outcome = &outcomes[id];
     assert_eq!(outcome.status, status, "{id}: {outcome:#?}");
     let text = format!(
@@ -763,7 +768,7 @@ async fn bucket_policy_reads_denied_or_absent() {
 }
 
 /// Runs `iam-simulation` alone against the replay, with `settings`.
-async fn simulate(
+pub(crate) async fn simulate(
     replay: Replay,
     options: SessionOptions,
     settings: crate::Settings,
@@ -776,7 +781,7 @@ async fn simulate(
     (check.run(&ctx).await, log)
 }
 
-fn outcome_text(outcome: &Outcome) -> String {
+pub(crate) fn outcome_text(outcome: &Outcome) -> String {
     format!(
         "{} | {} | {}",
         outcome.summary,
@@ -966,7 +971,9 @@ async fn iam_simulation_other_failures_are_errors() {
 
 #[tokio::test]
 async fn iam_simulation_simulates_the_principal_given() {
-    let role = "arn:aws:iam::444455556666:role/Exporter";
+    // In the bucket owner's account: a principal of another account would also need the
+    // bucket policy to allow it (see scenarios_cross_account).
+    let role = "arn:aws:iam::111122223333:role/Exporter";
     let allowed = crate::replay::iam_simulation(&[
         (
             "s3:ListBucket",
@@ -990,7 +997,7 @@ async fn iam_simulation_simulates_the_principal_given() {
     let replay = Replay::new()
         .on(
             "POST",
-            "PolicySourceArn=arn%3Aaws%3Aiam%3A%3A444455556666%3Arole%2FExporter&",
+            "PolicySourceArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2FExporter&",
             200,
             &[("content-type", "text/xml")],
             &allowed,

@@ -1,5 +1,6 @@
 //! `bucket-exists`: the bucket exists and these credentials can reach it.
 
+use crate::bucket_owner::OwnerClaim;
 use crate::check::{Category, Check, CheckInfo};
 use crate::denial::{allow_statement, bucket_arn};
 use crate::facts::Existence;
@@ -18,8 +19,10 @@ static INFO: CheckInfo = CheckInfo {
 Sends HeadBucket for the bucket. 200: it exists and these credentials may use it. 404: no
 bucket of that name exists in any account. 403: the bucket exists, but these credentials may not
 use it, or another account owns the name. With `--expected-owner ACCOUNT` the request carries
-`x-amz-expected-bucket-owner`, so S3 also confirms who owns the bucket. A wrong-region answer
-is followed to the bucket's region, never reported as a permission problem.
+`x-amz-expected-bucket-owner`, so S3 also confirms who owns the bucket; a second HeadBucket
+naming another account as owner must then be refused, or the endpoint does not check the header
+and the owner is reported as not verified (a warning, never a pass). A wrong-region answer is
+followed to the bucket's region, never reported as a permission problem.
 
 ## Why it matters
 Bucket names are global. A typo, a bucket deleted by a clean-up, or a name that belongs to
@@ -72,10 +75,18 @@ impl Check for BucketExists {
             _ => outcome,
         };
         let outcome = match head.existence {
-            Existence::Reachable => {
-                let owner = ctx.settings.expected_owner.as_deref().map(|a| format!(", owned by account {a}")).unwrap_or_default();
-                Outcome::pass(format!("bucket `{bucket}` exists{owner} and these credentials can reach it"))
-            }
+            Existence::Reachable => match (ctx.settings.expected_owner.as_deref(), ctx.expected_owner_claim().await) {
+                (Some(account), Some(OwnerClaim::Confirmed)) => Outcome::pass(format!("bucket `{bucket}` exists, owned by account {account} (S3 confirmed x-amz-expected-bucket-owner), and these credentials can reach it")),
+                (Some(account), Some(OwnerClaim::HeaderIgnored { control_account })) => Outcome::warn(
+                    format!("bucket `{bucket}` exists and these credentials can reach it, but its owner is not verified: the endpoint also answered 200 when account {control_account} was named as owner, so it does not check x-amz-expected-bucket-owner and its 200 says nothing about account {account}"),
+                    format!("Confirm the owner another way (on AWS: `aws s3api head-bucket --bucket {bucket} --expected-bucket-owner {account}` answers 403 for a wrong owner); the export itself does not send the header."),
+                ),
+                (Some(account), Some(OwnerClaim::Unchecked(why))) => Outcome::warn(
+                    format!("bucket `{bucket}` exists and these credentials can reach it, but whether account {account} owns it could not be confirmed ({why})"),
+                    "Run again; if it persists, check the network path to S3 (proxy, firewall, --endpoint-url).",
+                ),
+                _ => Outcome::pass(format!("bucket `{bucket}` exists and these credentials can reach it")),
+            },
             Existence::Missing => Outcome::fail(
                 format!("no bucket named `{bucket}` exists"),
                 format!("Check the spelling of `bucket` (names are global and exact), or create it: `aws s3 mb s3://{bucket} --region REGION`."),

@@ -1,17 +1,21 @@
 //! `iam-simulation`: the IAM policy simulator allows every request the upload makes.
 
 use crate::api_error::ApiFailure;
+use crate::bucket_owner::Owner;
 use crate::check::{Category, Check, CheckInfo};
 use crate::checks::encryption::is_alias;
-use crate::denial::{allow_statement, bucket_arn, objects_arn};
-use crate::iam::{required_actions, PolicyRequest};
-use crate::session::IdentityProblem;
-use crate::{Context, Findings, Outcome};
-use async_trait::async_trait;
-use aws_sdk_iam::types::{
-    ContextEntry, ContextKeyTypeEnum, EvaluationResult, PolicyEvaluationDecisionType, Statement,
+use crate::denial::allow_statement;
+use crate::facts::Fetched;
+use crate::iam::PolicyRequest;
+use crate::iam_simulator::{
+    account_of, account_root, groups, is_user, simulation_principal, Kind, ResourcePolicy,
+    Simulation, Verdict,
 };
-use serde_json::{json, Value};
+use crate::session::IdentityProblem;
+use crate::{Context, Findings, Outcome, Status};
+use async_trait::async_trait;
+use aws_sdk_iam::types::PolicyEvaluationDecisionType;
+use serde_json::Value;
 
 pub struct IamSimulation;
 
@@ -29,10 +33,20 @@ store step sends an ACL) on an object under the path prefix, and `kms:GenerateDa
 `kms:Decrypt` on the bucket's KMS key when it encrypts with SSE-KMS. The principal is
 `--principal ARN`, or else the caller (an assumed-role session is simulated as its role). The
 simulation includes the principal's identity policies and permissions boundary and, when it
-can be read and the principal is an IAM user, the bucket policy, with the request context the
-upload carries (`s3:x-amz-acl`, `aws:SecureTransport`). Each action's decision (`allowed`,
-`implicitDeny`, `explicitDeny`) and the statements that decided it are reported. On an
-S3-compatible endpoint the check is skipped: there is no IAM there.
+can be read and the principal is an IAM user, the bucket policy as the policy of the account
+that owns the bucket (`ResourceOwner`): for a bucket of another account, IAM then requires both
+the identity policy and the bucket policy to allow. Each request carries the context the
+upload's request carries: `aws:SecureTransport`, and `s3:x-amz-acl` for `s3:PutObject` and
+`s3:PutObjectAcl` only; no conditional-write keys (the export sends none). Each action's
+decision (`allowed`, `implicitDeny`, `explicitDeny`) and the statements that decided it are
+reported, with whose permissions were simulated. On an S3-compatible endpoint the check is
+skipped: there is no IAM there.
+
+Never a pass when part of the upload was not simulated: a bucket policy that could not be read,
+a bucket of another account whose policy only that account can read (GetBucketPolicy answers
+405 to everyone else), or condition keys the simulator reports as missing
+(`MissingContextValues`, such as `aws:SourceIp`) whose live value comes from Transloadit's
+network, not from here — each is a warning naming what was not covered.
 
 ## Why it matters
 A denied upload fails at export time with 403 AccessDenied, one missing permission at a time.
@@ -50,6 +64,12 @@ names the missing permission or the statement that denies it.
   the principal (`arn:aws:iam::ACCOUNT:user/NAME` or `role/NAME`), or rely on `dry-run-put`.
 - An assumed-role session is simulated as `arn:aws:iam::ACCOUNT:role/NAME`; a role with a path
   needs `--principal` with its full ARN.
+- Missing context values: check the statements conditioned on the keys named; the export's
+  requests come from Transloadit's servers, so a condition on `aws:SourceIp` or a VPC endpoint
+  that admits this machine can still refuse the export.
+- Bucket of another account: its owner must grant the principal in the bucket policy; pass
+  `--expected-owner ACCOUNT` so the bucket policy is simulated as that account's, or run with
+  credentials of the owner account.
 
 AWS warns that simulation results can differ from the live environment. The simulator sees
 the principal's identity policies, its permissions boundary and the inputs given; it does not
@@ -69,299 +89,6 @@ policies differently. A pass here is strong evidence, not proof: `dry-run-put` i
 const SIMULATE: &str = "iam:SimulatePrincipalPolicy";
 
 const CAVEAT: &str = "simulation results can differ from live requests (session policies, service control policies, the KMS key policy are not or not fully simulated); dry-run-put is the proof";
-
-/// What a principal ARN is simulated as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Simulated {
-    /// The `PolicySourceArn`: an IAM user or role.
-    pub arn: String,
-    /// Set when the ARN was derived from an STS session ARN.
-    pub note: Option<String>,
-}
-
-/// The ARN the simulator accepts for `arn`: users and roles as they are, an assumed-role
-/// session as its role. `Err` says why `arn` cannot be simulated.
-pub fn simulation_principal(arn: &str) -> Result<Simulated, String> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [prefix, partition, service, _region, account, resource] = parts[..] else {
-        return Err(format!("`{arn}` is not an ARN"));
-    };
-    if prefix != "arn" {
-        return Err(format!("`{arn}` is not an ARN"));
-    }
-    match service {
-        "iam" if resource.starts_with("user/") || resource.starts_with("role/") => Ok(Simulated {
-            arn: arn.to_owned(),
-            note: None,
-        }),
-        "iam" if resource == "root" => Err(format!(
-            "`{arn}` is the account root user, which the simulator cannot simulate"
-        )),
-        "sts" => match resource.strip_prefix("assumed-role/").and_then(|r| r.split_once('/')) {
-            Some((role, session)) => {
-                let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
-                Ok(Simulated {
-                    note: Some(format!(
-                        "the caller is the assumed-role session `{session}` of role {role}, simulated as {role_arn}; a session ARN does not carry the role's path, so if the role has one, pass --principal with the role's full ARN"
-                    )),
-                    arn: role_arn,
-                })
-            }
-            None => Err(format!(
-                "`{arn}` is an STS session that is not an assumed role (a federated user?), which the simulator cannot simulate"
-            )),
-        },
-        _ => Err(format!("`{arn}` is not an IAM user or role")),
-    }
-}
-
-/// Whether `arn` names an IAM user: only then does the simulator take a `ResourcePolicy`
-/// without a `CallerArn`, which must itself be a user.
-fn is_user(arn: &str) -> bool {
-    arn.splitn(6, ':')
-        .nth(5)
-        .is_some_and(|resource| resource.starts_with("user/"))
-}
-
-/// `arn:PARTITION:iam::ACCOUNT:root` for the account of `arn`.
-fn account_root(arn: &str, account: &str) -> String {
-    let partition = arn
-        .split(':')
-        .nth(1)
-        .filter(|p| !p.is_empty())
-        .unwrap_or("aws");
-    format!("arn:{partition}:iam::{account}:root")
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Bucket,
-    Objects,
-    Key,
-}
-
-/// Required actions that act on the same resource: one simulator call.
-#[derive(Debug)]
-struct Group {
-    kind: Kind,
-    resource: String,
-    actions: Vec<&'static str>,
-}
-
-impl Group {
-    /// The Sid and resource pattern of the statement that grants this group's actions, as
-    /// `minimal_policy` writes it.
-    fn statement(&self, bucket: &str, prefix: &str, actions: &[&str]) -> String {
-        match self.kind {
-            Kind::Bucket => allow_statement("ListExportBucket", actions, &bucket_arn(bucket)),
-            Kind::Objects => {
-                allow_statement("WriteExportedFiles", actions, &objects_arn(bucket, prefix))
-            }
-            Kind::Key => allow_statement("UseBucketKmsKey", actions, &self.resource),
-        }
-    }
-}
-
-fn groups(request: &PolicyRequest) -> Vec<Group> {
-    let bucket = bucket_arn(request.bucket);
-    let mut groups: Vec<Group> = Vec::new();
-    for needed in required_actions(request) {
-        match groups.iter_mut().find(|g| g.resource == needed.resource) {
-            Some(group) => group.actions.push(needed.action),
-            None => groups.push(Group {
-                kind: if needed.resource == bucket {
-                    Kind::Bucket
-                } else if Some(needed.resource.as_str()) == request.kms_key_arn {
-                    Kind::Key
-                } else {
-                    Kind::Objects
-                },
-                resource: needed.resource,
-                actions: vec![needed.action],
-            }),
-        }
-    }
-    groups
-}
-
-/// One call's inputs beyond the group itself.
-struct Simulation<'a> {
-    client: aws_sdk_iam::Client,
-    principal: &'a str,
-    acl_header: Option<&'static str>,
-    /// The bucket policy and its owner (`ResourceOwner`), for the S3 groups.
-    resource_policy: Option<(&'a str, Option<String>)>,
-}
-
-fn entry(name: &str, kind: ContextKeyTypeEnum, value: &str) -> ContextEntry {
-    ContextEntry::builder()
-        .context_key_name(name)
-        .context_key_type(kind)
-        .context_key_values(value)
-        .build()
-}
-
-impl Simulation<'_> {
-    async fn run(&self, group: &Group) -> Result<Vec<EvaluationResult>, ApiFailure> {
-        let mut context = vec![entry(
-            "aws:SecureTransport",
-            ContextKeyTypeEnum::Boolean,
-            "true",
-        )];
-        let mut policy = None;
-        let mut owner = None;
-        if group.kind != Kind::Key {
-            if let Some(acl) = self.acl_header {
-                context.push(entry("s3:x-amz-acl", ContextKeyTypeEnum::String, acl));
-            }
-            if let Some((text, resource_owner)) = &self.resource_policy {
-                policy = Some((*text).to_owned());
-                owner = resource_owner.clone();
-            }
-        }
-        let mut results = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let out = self
-                .client
-                .simulate_principal_policy()
-                .policy_source_arn(self.principal)
-                .set_action_names(Some(group.actions.iter().map(|a| a.to_string()).collect()))
-                .resource_arns(&group.resource)
-                .set_context_entries(Some(context.clone()))
-                .set_resource_policy(policy.clone())
-                .set_resource_owner(owner.clone())
-                .set_marker(marker.take())
-                .send()
-                .await
-                .map_err(|e| ApiFailure::from_sdk(&e))?;
-            results.extend(out.evaluation_results().iter().cloned());
-            match out.marker() {
-                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
-                _ => break,
-            }
-        }
-        Ok(results)
-    }
-}
-
-/// One action's verdict, as the simulator gave it.
-#[derive(Debug)]
-struct Verdict {
-    action: &'static str,
-    resource: String,
-    decision: Option<PolicyEvaluationDecisionType>,
-    matched: Vec<String>,
-    missing_context: Vec<String>,
-    /// Permissions boundary or SCP refusals the simulator reported.
-    limits: Vec<&'static str>,
-}
-
-impl Verdict {
-    fn from_results(action: &'static str, resource: &str, results: &[EvaluationResult]) -> Self {
-        let mut verdict = Verdict {
-            action,
-            resource: resource.to_owned(),
-            decision: None,
-            matched: Vec::new(),
-            missing_context: Vec::new(),
-            limits: Vec::new(),
-        };
-        let Some(result) = results
-            .iter()
-            .find(|r| r.eval_action_name().eq_ignore_ascii_case(action))
-        else {
-            return verdict;
-        };
-        verdict.decision = Some(result.eval_decision().clone());
-        if let Some(name) = result
-            .eval_resource_name()
-            .filter(|n| !n.is_empty() && *n != "*")
-        {
-            verdict.resource = name.to_owned();
-        }
-        let specific = result.resource_specific_results();
-        let statements = result
-            .matched_statements()
-            .iter()
-            .chain(specific.iter().flat_map(|r| r.matched_statements()));
-        for statement in statements {
-            let described = describe_statement(statement);
-            if !verdict.matched.contains(&described) {
-                verdict.matched.push(described);
-            }
-        }
-        let missing = result
-            .missing_context_values()
-            .iter()
-            .chain(specific.iter().flat_map(|r| r.missing_context_values()));
-        for key in missing {
-            if !verdict.missing_context.contains(key) {
-                verdict.missing_context.push(key.clone());
-            }
-        }
-        if result
-            .organizations_decision_detail()
-            .is_some_and(|d| !d.allowed_by_organizations())
-        {
-            verdict
-                .limits
-                .push("a service control policy of AWS Organizations does not allow it");
-        }
-        let boundary_refuses = result
-            .permissions_boundary_decision_detail()
-            .into_iter()
-            .chain(
-                specific
-                    .iter()
-                    .filter_map(|r| r.permissions_boundary_decision_detail()),
-            )
-            .any(|d| !d.allowed_by_permissions_boundary());
-        if boundary_refuses {
-            verdict
-                .limits
-                .push("the principal's permissions boundary does not allow it");
-        }
-        verdict
-    }
-
-    fn decision_str(&self) -> &str {
-        self.decision
-            .as_ref()
-            .map(|d| d.as_str())
-            .unwrap_or("not evaluated")
-    }
-
-    fn evidence(&self) -> Value {
-        json!({
-            "action": self.action,
-            "resource": self.resource,
-            "decision": self.decision_str(),
-            "matched_statements": self.matched,
-            "missing_context_values": self.missing_context,
-        })
-    }
-}
-
-/// `policy `export` (IAM Policy), line 3` or `the bucket policy`.
-fn describe_statement(statement: &Statement) -> String {
-    let id = statement.source_policy_id().unwrap_or("unnamed");
-    let kind = statement
-        .source_policy_type()
-        .map(|t| t.as_str())
-        .unwrap_or("");
-    let mut text = if kind.eq_ignore_ascii_case("resource") {
-        "the bucket policy".to_owned()
-    } else if kind.is_empty() {
-        format!("policy `{id}`")
-    } else {
-        format!("policy `{id}` ({kind})")
-    };
-    if let Some(line) = statement.start_position().map(|p| p.line()) {
-        text.push_str(&format!(", statement at line {line}"));
-    }
-    text
-}
 
 fn simulation_failed(failure: &ApiFailure, principal: &str, caller: &str) -> Outcome {
     if failure.is_access_denied() {
@@ -386,6 +113,140 @@ fn simulation_failed(failure: &ApiFailure, principal: &str, caller: &str) -> Out
         format!("could not run the IAM policy simulator: {failure}"),
         "Run again; if it persists, check network access to IAM (iam.amazonaws.com) and that --principal names an IAM user or role.",
     )
+}
+
+/// For a denial the simulator decided without some condition keys: the live upload carries
+/// values for them (from Transloadit's network), and a statement on them may decide otherwise.
+fn decided_without(keys: &[&str]) -> String {
+    if keys.is_empty() {
+        return String::new();
+    }
+    let keys = keys.join(", ");
+    format!("; decided without a value for {keys}: statements conditioned on {keys} decide the live upload by the values Transloadit's requests carry")
+}
+
+/// A part of the upload the simulation could not cover, and how to cover it.
+struct Gap {
+    what: String,
+    fix: String,
+}
+
+/// The bucket policy to simulate with, as the policy of the account that owns the bucket.
+/// Whatever cannot be simulated about the bucket's side becomes a gap, so no pass claims it.
+fn bucket_side(
+    policy: &Fetched<Option<String>>,
+    owner: &Owner,
+    principal: &str,
+    notes: &mut Vec<String>,
+    gaps: &mut Vec<Gap>,
+) -> Option<ResourcePolicy> {
+    let principal_account = account_of(principal);
+    // A bucket of another account (or of an account not known) must allow the upload in its
+    // bucket policy too: the identity policy alone proves nothing there.
+    let cross_account = match owner.account() {
+        Some(account) => Some(account) != principal_account,
+        None => true,
+    };
+    let owner_words = owner.describe_account();
+    let cross_account_fix = format!("Have {owner_words} confirm that its bucket policy allows {principal} the upload's actions (see the fix of bucket-policy for the statement), or run bucket-preflight with credentials of that account.");
+    match policy {
+        Ok(Some(_)) if !is_user(principal) => {
+            notes.push("the simulator takes a resource policy only for IAM users, so the bucket policy was not part of this role's simulation (see bucket-policy)".to_owned());
+            if cross_account {
+                gaps.push(Gap {
+                    what: format!("the bucket policy of {owner_words}, which must also allow a principal of another account"),
+                    fix: cross_account_fix,
+                });
+            }
+            None
+        }
+        Ok(Some(text)) => match owner.account() {
+            Some(account) => {
+                if cross_account {
+                    notes.push(format!("the bucket belongs to account {account} ({}), not to the account of {principal}: simulated as a cross-account request, which both the identity policy and the bucket policy must allow", owner.because()));
+                }
+                Some(ResourcePolicy {
+                    text: text.clone(),
+                    owner: account_root(principal, account),
+                    caller: principal.to_owned(),
+                })
+            }
+            None => {
+                gaps.push(Gap {
+                    what: format!("the bucket policy, because the account that owns the bucket is not known ({})", owner.because()),
+                    fix: format!("Pass --expected-owner with the bucket owner's account id so the bucket policy is simulated as that account's. {cross_account_fix}"),
+                });
+                None
+            }
+        },
+        Ok(None) => {
+            if cross_account {
+                gaps.push(Gap {
+                    what: format!(
+                        "the bucket's side ({} ({}), and it has no bucket policy to grant {principal} access)",
+                        if owner.account().is_some() { "it belongs to another account" } else { "it may belong to another account" },
+                        owner.because()
+                    ),
+                    fix: cross_account_fix,
+                });
+            }
+            None
+        }
+        Err(failure) if cross_account && !owner.is_caller() => {
+            notes.push(format!(
+                "the bucket belongs to {owner_words} ({}); its bucket policy must also allow the upload, and only that account can read it ({failure})",
+                owner.because()
+            ));
+            gaps.push(Gap {
+                what: format!("the bucket policy of {owner_words}"),
+                fix: cross_account_fix,
+            });
+            None
+        }
+        Err(failure) => {
+            notes.push(format!(
+                "the bucket policy could not be read ({failure}), so it was not part of the simulation"
+            ));
+            gaps.push(Gap {
+                what: "the bucket policy".to_owned(),
+                fix: "Grant the caller s3:GetBucketPolicy (or run as an administrator of the bucket's account) so the bucket policy is simulated; the dry run remains the proof.".to_owned(),
+            });
+            None
+        }
+    }
+}
+
+/// The KMS key to simulate, or the gap where it cannot be.
+fn kms_side<'a>(
+    encryption: &'a Fetched<Option<crate::facts::DefaultEncryption>>,
+    notes: &mut Vec<String>,
+    gaps: &mut Vec<Gap>,
+) -> Option<&'a str> {
+    const FIX: &str = "Grant the caller s3:GetEncryptionConfiguration and name the key by ARN in the default encryption (see encryption), so the KMS permissions are simulated; the dry run remains the proof.";
+    match encryption {
+        Ok(Some(enc)) if enc.algorithm.starts_with("aws:kms") => match &enc.kms_key {
+            Some(key) if key.starts_with("arn:") && !is_alias(key) => Some(key.as_str()),
+            _ => {
+                notes.push("the bucket encrypts with a KMS key not given by ARN, so the KMS permissions were not simulated (see encryption)".to_owned());
+                gaps.push(Gap {
+                    what: "the KMS permissions".to_owned(),
+                    fix: FIX.to_owned(),
+                });
+                None
+            }
+        },
+        Ok(_) => None,
+        Err(failure) => {
+            notes.push(format!(
+                "the default encryption could not be read ({failure}), so KMS permissions were not simulated"
+            ));
+            gaps.push(Gap {
+                what: "the KMS permissions".to_owned(),
+                fix: FIX.to_owned(),
+            });
+            None
+        }
+    }
 }
 
 #[async_trait]
@@ -425,51 +286,22 @@ impl Check for IamSimulation {
                 ))
             }
         };
+        let who = principal.arn.as_str();
         let mut notes: Vec<String> = principal.note.iter().cloned().collect();
+        let principal_source = if ctx.settings.principal.is_some() {
+            notes.push(format!("the permissions simulated are those of {who}, given with --principal, not those of the caller {caller} who ran the simulation"));
+            "--principal"
+        } else {
+            "the caller"
+        };
         // Parts of the upload the simulation could not cover: with any of them, a "pass" would
         // claim more than was verified.
-        let mut gaps: Vec<&str> = Vec::new();
+        let mut gaps: Vec<Gap> = Vec::new();
 
-        let (policy, encryption) = futures::join!(ctx.policy(), ctx.encryption());
-        let resource_policy = match policy {
-            Ok(Some(_)) if !is_user(&principal.arn) => {
-                notes.push("the simulator takes a resource policy only for IAM users, so the bucket policy was not part of this role's simulation (see bucket-policy)".to_owned());
-                None
-            }
-            Ok(Some(text)) => {
-                let owner = identity
-                    .as_ref()
-                    .ok()
-                    .map(|id| account_root(&id.arn, &id.account));
-                Some((text.as_str(), owner))
-            }
-            Ok(None) => None,
-            Err(failure) => {
-                notes.push(format!(
-                    "the bucket policy could not be read ({failure}), so it was not part of the simulation"
-                ));
-                gaps.push("the bucket policy");
-                None
-            }
-        };
-        let kms_key = match encryption {
-            Ok(Some(enc)) if enc.algorithm.starts_with("aws:kms") => match &enc.kms_key {
-                Some(key) if key.starts_with("arn:") && !is_alias(key) => Some(key.as_str()),
-                _ => {
-                    notes.push("the bucket encrypts with a KMS key not given by ARN, so the KMS permissions were not simulated (see encryption)".to_owned());
-                    gaps.push("the KMS permissions");
-                    None
-                }
-            },
-            Ok(_) => None,
-            Err(failure) => {
-                notes.push(format!(
-                    "the default encryption could not be read ({failure}), so KMS permissions were not simulated"
-                ));
-                gaps.push("the KMS permissions");
-                None
-            }
-        };
+        let (policy, encryption, owner) =
+            futures::join!(ctx.policy(), ctx.encryption(), ctx.bucket_owner());
+        let resource_policy = bucket_side(policy, owner, who, &mut notes, &mut gaps);
+        let kms_key = kms_side(encryption, &mut notes, &mut gaps);
 
         let target = &ctx.target;
         let acl_header = target.acl.canned_header();
@@ -479,7 +311,7 @@ impl Check for IamSimulation {
             kms_key_arn: kms_key,
             ..PolicyRequest::new(&target.bucket, target.key_prefix())
         };
-        let groups = groups(&request);
+        let groups = groups(&request, acl_header);
         let client = match session.iam().await {
             Ok(client) => client,
             Err(problem) => {
@@ -491,8 +323,7 @@ impl Check for IamSimulation {
         };
         let simulation = Simulation {
             client,
-            principal: &principal.arn,
-            acl_header,
+            principal: who,
             resource_policy,
         };
         let answers =
@@ -502,7 +333,7 @@ impl Check for IamSimulation {
         for (group, answer) in groups.iter().zip(answers) {
             let results = match answer {
                 Ok(results) => results,
-                Err(failure) => return simulation_failed(&failure, &principal.arn, &caller),
+                Err(failure) => return simulation_failed(&failure, who, &caller),
             };
             verdicts.push((
                 group,
@@ -518,11 +349,11 @@ impl Check for IamSimulation {
             .flat_map(|(_, v)| v.iter().map(Verdict::evidence))
             .collect();
 
-        let who = &principal.arn;
         let mut findings = Findings::default();
         let mut unanswered = Vec::new();
         for (group, group_verdicts) in &verdicts {
             let mut implicit: Vec<&str> = Vec::new();
+            let mut implicit_unknown: Vec<&str> = Vec::new();
             for verdict in group_verdicts {
                 match &verdict.decision {
                     Some(PolicyEvaluationDecisionType::Allowed) => {}
@@ -534,14 +365,21 @@ impl Check for IamSimulation {
                         };
                         findings.fail(
                             format!(
-                                "{} on {} is explicitly denied for {who} by {by}",
-                                verdict.action, verdict.resource
+                                "{} on {} is explicitly denied for {who} by {by}{}",
+                                verdict.action,
+                                verdict.resource,
+                                decided_without(&verdict.unknown_context(group.acl_header))
                             ),
                             format!("Remove or narrow the Deny statement in {by}: an explicit deny overrides every Allow."),
                         );
                     }
                     Some(PolicyEvaluationDecisionType::ImplicitDeny) => {
-                        implicit.push(verdict.action)
+                        implicit.push(verdict.action);
+                        for key in verdict.unknown_context(group.acl_header) {
+                            if !implicit_unknown.contains(&key) {
+                                implicit_unknown.push(key);
+                            }
+                        }
                     }
                     Some(other) => unanswered.push(format!(
                         "{} on {} ({})",
@@ -564,33 +402,38 @@ impl Check for IamSimulation {
                 fix.push('.');
                 findings.fail(
                     format!(
-                        "no policy allows {who} {} on {} (implicitDeny)",
+                        "no policy allows {who} {} on {} (implicitDeny){}",
                         implicit.join(", "),
-                        group.resource
+                        group.resource,
+                        decided_without(&implicit_unknown)
                     ),
                     fix,
                 );
             }
         }
-        let mut missing: Vec<&str> = Vec::new();
-        for (_, group_verdicts) in &verdicts {
-            for key in group_verdicts.iter().flat_map(|v| &v.missing_context) {
-                if !missing.contains(&key.as_str()) {
-                    missing.push(key);
+        // Condition keys the simulation could not give the live value of: a statement on them
+        // may decide differently for the upload from Transloadit's network than here.
+        let mut unknown_keys: Vec<&str> = Vec::new();
+        for (group, group_verdicts) in &verdicts {
+            for verdict in group_verdicts {
+                for key in verdict.unknown_context(group.acl_header) {
+                    if !unknown_keys.contains(&key) {
+                        unknown_keys.push(key);
+                    }
                 }
             }
         }
-        if !missing.is_empty() {
+        let unknown_list = unknown_keys.join(", ");
+        if !unknown_keys.is_empty() {
             notes.push(format!(
-                "the policies have conditions on {} that the simulation could not supply; statements with those conditions may decide differently on a live upload",
-                missing.join(", ")
+                "the policies have conditions on {unknown_list} that the simulation could not supply; statements with those conditions may decide differently on a live upload"
             ));
         }
 
         let mut outcome = findings.into_outcome(format!(
             "the simulator allows every action of the upload for {who}"
         ));
-        if outcome.status == crate::Status::Pass && !unanswered.is_empty() {
+        if outcome.status == Status::Pass && !unanswered.is_empty() {
             outcome = Outcome::error(
                 format!(
                     "the IAM policy simulator gave no decision for {}",
@@ -599,93 +442,50 @@ impl Check for IamSimulation {
                 "Run again; if it persists, simulate the actions in the IAM console's policy simulator.",
             );
         }
-        if outcome.status == crate::Status::Pass && !gaps.is_empty() {
+        if outcome.status == Status::Pass && !unknown_keys.is_empty() {
             outcome = Outcome::warn(
-                format!("the simulator allows the actions it was given for {who}, but {} could not be simulated", gaps.join(" and ")),
-                "Grant the caller s3:GetBucketPolicy and s3:GetEncryptionConfiguration (or run as an administrator) so the whole upload is simulated; the dry run remains the proof.",
+                format!("the simulator allows the upload for {who} only without values for {unknown_list}: the upload from Transloadit's network can be denied while the probe from here succeeds"),
+                format!("Check the statements of {who}'s policies and of the bucket policy that have conditions on {unknown_list}: the export's requests come from Transloadit's servers, not from this machine, so those conditions must admit them (for aws:SourceIp, Transloadit's addresses; for aws:SourceVpc/aws:SourceVpce, no VPC endpoint is involved)."),
             );
         }
-        if outcome.status == crate::Status::Pass {
+        if outcome.status == Status::Pass && !gaps.is_empty() {
+            let what: Vec<&str> = gaps.iter().map(|g| g.what.as_str()).collect();
+            let mut fixes: Vec<&str> = Vec::new();
+            for gap in &gaps {
+                if !fixes.contains(&gap.fix.as_str()) {
+                    fixes.push(&gap.fix);
+                }
+            }
+            outcome = Outcome::warn(
+                format!(
+                    "the simulator allows the actions it was given for {who}, but {} could not be simulated",
+                    what.join(" and ")
+                ),
+                fixes.join(" "),
+            );
+        }
+        if outcome.status == Status::Pass {
             notes.push(CAVEAT.to_owned());
         }
         if !notes.is_empty() {
             outcome = outcome.with_detail(notes.join("; "));
         }
         outcome
-            .with_evidence("principal", who.as_str())
+            .with_evidence("principal", who)
+            .with_evidence("principal_source", principal_source)
             .with_evidence(
                 "bucket_policy_simulated",
                 simulation.resource_policy.is_some(),
             )
+            .with_evidence(
+                "resource_owner",
+                simulation
+                    .resource_policy
+                    .as_ref()
+                    .map(|p| Value::from(p.owner.as_str()))
+                    .unwrap_or(Value::Null),
+            )
+            .with_evidence("unknown_context_keys", unknown_keys)
             .with_evidence("decisions", evidence)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn users_and_roles_are_simulated_as_they_are() {
-        for arn in [
-            "arn:aws:iam::111122223333:user/exporter",
-            "arn:aws:iam::111122223333:role/service/Exporter",
-        ] {
-            assert_eq!(simulation_principal(arn).unwrap().arn, arn);
-        }
-    }
-
-    #[test]
-    fn an_assumed_role_session_is_simulated_as_its_role() {
-        let simulated =
-            simulation_principal("arn:aws:sts::111122223333:assumed-role/Exporter/worker-1")
-                .unwrap();
-        assert_eq!(simulated.arn, "arn:aws:iam::111122223333:role/Exporter");
-        assert!(simulated.note.unwrap().contains("path"));
-        let china =
-            simulation_principal("arn:aws-cn:sts::111122223333:assumed-role/Exporter/s").unwrap();
-        assert_eq!(china.arn, "arn:aws-cn:iam::111122223333:role/Exporter");
-    }
-
-    #[test]
-    fn root_and_federated_users_cannot_be_simulated() {
-        assert!(simulation_principal("arn:aws:iam::111122223333:root")
-            .unwrap_err()
-            .contains("root user"));
-        assert!(
-            simulation_principal("arn:aws:sts::111122223333:federated-user/bob")
-                .unwrap_err()
-                .contains("federated")
-        );
-        assert!(simulation_principal("exporter").is_err());
-    }
-
-    #[test]
-    fn groups_follow_the_resources_of_the_upload() {
-        let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        let request = PolicyRequest {
-            needs_location: true,
-            acl_header: true,
-            kms_key_arn: Some(key),
-            ..PolicyRequest::new("my-bucket", "exports/")
-        };
-        let groups = groups(&request);
-        let kinds: Vec<Kind> = groups.iter().map(|g| g.kind).collect();
-        assert_eq!(kinds, [Kind::Bucket, Kind::Objects, Kind::Key]);
-        assert_eq!(groups[0].actions, ["s3:ListBucket", "s3:GetBucketLocation"]);
-        assert_eq!(groups[1].actions, ["s3:PutObject", "s3:PutObjectAcl"]);
-        assert_eq!(
-            groups[1].statement("my-bucket", "exports/", &["s3:PutObjectAcl"]),
-            r#"{"Sid":"WriteExportedFiles","Effect":"Allow","Action":"s3:PutObjectAcl","Resource":"arn:aws:s3:::my-bucket/exports/*"}"#
-        );
-        assert_eq!(groups[2].resource, key);
-    }
-
-    #[test]
-    fn the_account_root_keeps_the_partition() {
-        assert_eq!(
-            account_root("arn:aws-cn:iam::111122223333:user/x", "111122223333"),
-            "arn:aws-cn:iam::111122223333:root"
-        );
     }
 }
