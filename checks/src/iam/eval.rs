@@ -8,7 +8,9 @@ use super::condition::evaluate_condition;
 use super::policy::{Effect, PatternList, PolicyDocument, Statement};
 use super::principal::principal_applies;
 use super::truth::Truth;
-use super::variables::{policy_variables, widen_variables};
+use super::variables::{
+    for_wildcard_match, has_literal_escapes, policy_variables, widen_variables,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use wildmatch::WildMatch;
@@ -31,8 +33,12 @@ pub struct Request<'a> {
     /// unknown otherwise.
     pub context: &'a BTreeMap<String, Vec<String>>,
     /// Keys we know the request will not carry (e.g. `s3:x-amz-server-side-encryption` when no
-    /// SSE header is sent).
+    /// SSE header is sent). Entries may be wildcard patterns: `s3:*` says the context lists
+    /// every S3 key the request carries.
     pub absent_keys: &'a [&'a str],
+    /// Keys (or patterns) whose value cannot be known offline even though `absent_keys` covers
+    /// them (e.g. `s3:x-amz-content-sha256` under `s3:*`); checked first.
+    pub unknown_keys: &'a [&'a str],
 }
 
 impl<'a> Request<'a> {
@@ -46,6 +52,7 @@ impl<'a> Request<'a> {
             principal_account: None,
             context: &NO_CONTEXT,
             absent_keys: &[],
+            unknown_keys: &[],
         }
     }
 }
@@ -244,6 +251,10 @@ fn pattern_covers(pattern: &str, resource: &str, variables: bool) -> Truth {
         Vec::new()
     };
     if unresolved.is_empty() {
+        if variables && has_literal_escapes(pattern) {
+            let (pattern, resource) = for_wildcard_match(pattern, resource);
+            return Truth::from_bool(arn_matches(&pattern, &resource));
+        }
         return Truth::from_bool(arn_matches(pattern, resource));
     }
     if !arn_matches(&widen_variables(pattern), resource) {
