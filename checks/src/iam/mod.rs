@@ -10,10 +10,12 @@
 //! - [`minimal_policy`] writes the smallest policy that works, and [`required_actions`] lists
 //!   the requests it must allow.
 
+mod actions;
 mod arn;
 mod condition;
 pub mod diagnose;
 pub mod eval;
+pub mod export_request;
 pub mod minimal;
 pub mod policy;
 mod principal;
@@ -22,5 +24,6 @@ mod variables;
 
 pub use diagnose::{diagnose_upload_policy, Mistake, MistakeKind, RequiredAction};
 pub use eval::{evaluate, Decision, Evaluation, MatchedStatement, PolicyKind, Request};
+pub use export_request::{evaluate_export, ActionVerdict, ExportRequest, ExportShape};
 pub use minimal::{minimal_policy, required_actions, PolicyRequest};
 pub use policy::{parse_policy, Effect, PolicyDocument, PolicyError};
