@@ -12,6 +12,7 @@
 
 mod actions;
 mod arn;
+pub mod bucket_policy;
 mod condition;
 pub mod diagnose;
 pub mod eval;
