@@ -63,12 +63,25 @@ pub fn diagnose_upload_policy(
         .iter()
         .flat_map(|statement| statement_mistakes(statement, &target))
         .collect();
+    // `required` may hold one request per sample key. An action granted for some keys only
+    // (a grant on `*.jpg`) is not a misplaced grant: its verdict depends on the file name,
+    // which the evaluation reports. One explanation per action is enough.
+    let granted_somewhere: Vec<&str> = required
+        .iter()
+        .filter(|needed| is_granted_on_paper(policy, needed))
+        .map(|needed| needed.action)
+        .collect();
+    let mut explained: Vec<&str> = Vec::new();
     for needed in required {
-        if is_granted_on_paper(policy, needed) {
+        if explained.contains(&needed.action) || granted_somewhere.contains(&needed.action) {
             continue;
         }
+        let before = mistakes.len();
         for statement in allows_naming_action(policy, needed.action) {
             mistakes.extend(misplaced_grants(statement, needed, &target));
+        }
+        if mistakes.len() > before {
+            explained.push(needed.action);
         }
     }
     dedup_keeping_order(mistakes)
