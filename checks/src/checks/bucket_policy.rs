@@ -603,22 +603,13 @@ impl Check for BucketPolicy {
     }
 }
 
-/// The export as this run's target and caller describe it. AWS's endpoints are reached over
-/// HTTPS; a custom `http://` endpoint is plain HTTP (`aws:SecureTransport` false).
+/// The export as this run's target and caller describe it.
 fn export_shape<'a>(ctx: &'a Context, caller: &'a Caller) -> ExportShape<'a> {
-    let target = &ctx.target;
-    let secure_transport = !target
-        .endpoint
-        .as_deref()
-        .is_some_and(|endpoint| endpoint.to_ascii_lowercase().starts_with("http://"));
     ExportShape {
-        acl_header: target.acl.canned_header(),
-        needs_location: target.bucket_region.is_none(),
-        secure_transport,
         caller_arn: caller.arn.as_deref(),
         caller_account: caller.account.as_deref(),
         now: SystemTime::now(),
-        ..ExportShape::new(&target.bucket, &target.path)
+        ..ExportShape::of_target(&ctx.target)
     }
 }
 

@@ -77,14 +77,8 @@ impl Check for PolicyDocumentCheck {
         let principal = ctx.settings.principal.clone().or(caller);
         let is_bucket_policy = file.kind == PolicyKind::Resource;
         let shape = ExportShape {
-            acl_header,
-            needs_location: request.needs_location,
-            secure_transport: !target
-                .endpoint
-                .as_deref()
-                .is_some_and(|e| e.to_ascii_lowercase().starts_with("http://")),
             caller_arn: principal.as_deref(),
-            ..ExportShape::new(&target.bucket, &target.path)
+            ..ExportShape::of_target(target)
         };
         // Every request on keys shaped like the real ones, not one sample file.
         let required: Vec<RequiredAction> = shape

@@ -14,6 +14,7 @@ use super::arn::{bucket_arn, object_arn};
 use super::eval::{evaluate, Decision, Evaluation, PolicyKind, Request};
 use super::policy::PolicyDocument;
 use crate::path_template::{self, Piece};
+use crate::Target;
 use aws_smithy_types::date_time::{DateTime, Format};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -88,6 +89,22 @@ impl<'a> ExportShape<'a> {
             caller_arn: None,
             caller_account: None,
             now: SystemTime::now(),
+        }
+    }
+
+    /// The export the store step's parameters describe: its bucket, `path`, `acl` and
+    /// `bucket_region`, over HTTPS on AWS's endpoints and plain HTTP on an `http://` endpoint.
+    /// The caller is left unknown.
+    pub fn of_target(target: &'a Target) -> Self {
+        let plain_http = target
+            .endpoint
+            .as_deref()
+            .is_some_and(|endpoint| endpoint.to_ascii_lowercase().starts_with("http://"));
+        ExportShape {
+            acl_header: target.acl.canned_header(),
+            needs_location: target.bucket_region.is_none(),
+            secure_transport: !plain_http,
+            ..ExportShape::new(&target.bucket, &target.path)
         }
     }
 
@@ -419,6 +436,20 @@ mod tests {
             ["false"]
         );
         assert_eq!(shape.requests().len(), 3 * 2 + 2);
+    }
+
+    #[test]
+    fn the_target_decides_transport_acl_and_location() {
+        let mut target = Target::new("b");
+        let shape = ExportShape::of_target(&target);
+        assert!(shape.secure_transport && shape.needs_location);
+        assert_eq!(shape.acl_header, Some("public-read"));
+        target.endpoint = Some("HTTP://127.0.0.1:9000".into());
+        target.bucket_region = Some("eu-west-1".into());
+        target.acl = crate::Acl::BucketDefault;
+        let shape = ExportShape::of_target(&target);
+        assert!(!shape.secure_transport && !shape.needs_location);
+        assert_eq!(shape.acl_header, None);
     }
 
     fn verdicts(statements: &str, shape: &ExportShape) -> Vec<(&'static str, Decision)> {
