@@ -3,9 +3,9 @@
 use crate::check::{Category, Check, CheckInfo};
 use crate::denial::{bucket_arn, unreadable};
 use crate::iam::bucket_policy::{
-    conditions_on_conditional_writes, decisions_by_action, demanded_sse, evaluate_bucket_policy,
-    network_conditioned_grants, public_read, sse_candidates, statement_denial, SampledEvaluations,
-    ACL_KEY, KMS_KEY_ID_KEY, SSE_VALUES,
+    conditions_on_conditional_writes, decision_name, decisions_by_action, demanded_sse,
+    evaluate_bucket_policy, matched_evidence, network_conditioned_grants, public_read,
+    sse_candidates, statement_denial, SampledEvaluations, ACL_KEY, KMS_KEY_ID_KEY, SSE_VALUES,
 };
 use crate::iam::policy::{Condition, Statement};
 use crate::iam::{parse_policy, Decision, Effect, ExportShape, PolicyDocument};
@@ -367,15 +367,6 @@ fn label_of(name: &str) -> String {
     }
 }
 
-/// A decision for evidence. A bucket policy that neither allows nor denies leaves the request
-/// to the caller's IAM policy, which is not a denial.
-fn decision_name(decision: Decision) -> Value {
-    match decision {
-        Decision::NotGranted => json!("no_matching_statement"),
-        other => serde_json::to_value(other).unwrap_or(Value::Null),
-    }
-}
-
 /// Allow statements that grant the export's requests only from some network: if the export
 /// user relies on them (another account, or an IAM policy that does not grant the action), the
 /// upload from the export service's network is refused while a probe from here may succeed.
@@ -395,35 +386,6 @@ fn network_conditioned_allows(
             "If the export user relies on this grant (a user from another account, or an IAM policy that does not grant these actions), add the export service's addresses to the condition, or grant the export user without it.",
         );
     }
-}
-
-/// The statements that matched, one entry per statement.
-fn matched_evidence(evaluations: &SampledEvaluations) -> Value {
-    let mut entries: Vec<(String, Value)> = Vec::new();
-    for (request, evaluation) in evaluations {
-        let action = request.action;
-        for m in &evaluation.matched {
-            let decision = match (m.effect, m.is_certain()) {
-                (_, false) => Decision::Conditional,
-                (Effect::Deny, true) => Decision::ExplicitDeny,
-                (Effect::Allow, true) => Decision::Allowed,
-            };
-            match entries.iter_mut().find(|(name, _)| *name == m.statement) {
-                Some((_, entry)) => {
-                    if let Some(actions) = entry["actions"].as_array_mut() {
-                        if !actions.contains(&json!(action)) {
-                            actions.push(json!(action));
-                        }
-                    }
-                }
-                None => entries.push((
-                    m.statement.clone(),
-                    json!({"statement": m.statement, "effect": m.effect, "decision": decision_name(decision), "actions": [action]}),
-                )),
-            }
-        }
-    }
-    Value::Array(entries.into_iter().map(|(_, entry)| entry).collect())
 }
 
 /// A Deny statement that certainly denies some files' uploads and not others'.

@@ -7,6 +7,7 @@ use super::eval::{evaluate, Decision, Evaluation, PolicyKind, Request};
 use super::export_request::{ExportRequest, ExportShape};
 use super::policy::Statement;
 use super::policy::{Condition, Effect, PatternList, PolicyDocument, Principal, PrincipalBlock};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub const SSE_KEY: &str = "s3:x-amz-server-side-encryption";
@@ -331,6 +332,44 @@ pub fn public_read(policy: &PolicyDocument, object: &str) -> Option<Evaluation> 
         Decision::Conditional if allows => Some(evaluation),
         _ => None,
     }
+}
+
+/// A decision for evidence. A bucket policy that neither allows nor denies leaves the request
+/// to the caller's IAM policy, which is not a denial.
+pub fn decision_name(decision: Decision) -> Value {
+    match decision {
+        Decision::NotGranted => json!("no_matching_statement"),
+        other => serde_json::to_value(other).unwrap_or(Value::Null),
+    }
+}
+
+/// The statements that matched, one entry per statement.
+pub fn matched_evidence(evaluations: &SampledEvaluations) -> Value {
+    let mut entries: Vec<(String, Value)> = Vec::new();
+    for (request, evaluation) in evaluations {
+        let action = request.action;
+        for m in &evaluation.matched {
+            let decision = match (m.effect, m.is_certain()) {
+                (_, false) => Decision::Conditional,
+                (Effect::Deny, true) => Decision::ExplicitDeny,
+                (Effect::Allow, true) => Decision::Allowed,
+            };
+            match entries.iter_mut().find(|(name, _)| *name == m.statement) {
+                Some((_, entry)) => {
+                    if let Some(actions) = entry["actions"].as_array_mut() {
+                        if !actions.contains(&json!(action)) {
+                            actions.push(json!(action));
+                        }
+                    }
+                }
+                None => entries.push((
+                    m.statement.clone(),
+                    json!({"statement": m.statement, "effect": m.effect, "decision": decision_name(decision), "actions": [action]}),
+                )),
+            }
+        }
+    }
+    Value::Array(entries.into_iter().map(|(_, entry)| entry).collect())
 }
 
 #[cfg(test)]
