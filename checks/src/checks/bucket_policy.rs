@@ -219,6 +219,16 @@ fn certain_denial(
         );
         return;
     }
+    // Plain HTTP to a custom endpoint, where the policy demands TLS.
+    if !export.shape.secure_transport
+        && !keys_conditions(statement, "aws:SecureTransport").is_empty()
+    {
+        findings.fail(
+            format!("{label} denies {actions} over plain HTTP ({}), and the export reaches the bucket through an http:// endpoint", describe_conditions(statement)),
+            "Give the store step an https:// `host` (Transloadit uses plain HTTP unless `host` starts with https://), so that its requests arrive over TLS.",
+        );
+        return;
+    }
     // An encryption header the store step could send.
     let sse_values: Vec<&str> = sse_candidates(export.policy)
         .into_iter()

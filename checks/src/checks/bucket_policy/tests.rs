@@ -101,7 +101,8 @@ async fn a_plain_http_deny_hits_an_export_to_an_http_endpoint() {
     })
     .await;
     assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
-    assert!(text(&outcome).contains("\"AllowSSLRequestsOnly\""));
+    assert!(text(&outcome).contains("\"AllowSSLRequestsOnly\" denies s3:PutObject, s3:PutObjectAcl, s3:ListBucket, s3:GetBucketLocation over plain HTTP"), "{outcome:#?}");
+    assert!(text(&outcome).contains("https:// `host`"), "{outcome:#?}");
     let outcome = check(statement, None, |target| {
         target.endpoint = Some("https://storage.example.com".into())
     })
