@@ -4,8 +4,9 @@ use crate::check::{Category, Check, CheckInfo};
 use crate::denial::{bucket_arn, unreadable};
 use crate::iam::bucket_policy::{
     conditions_on_conditional_writes, decision_name, decisions_by_action, demanded_sse,
-    evaluate_bucket_policy, matched_evidence, network_conditioned_grants, public_read,
-    sse_candidates, statement_denial, SampledEvaluations, ACL_KEY, KMS_KEY_ID_KEY, SSE_VALUES,
+    evaluate_bucket_policy, grants_only_with_conditional_header, matched_evidence,
+    network_conditioned_grants, public_read, sse_candidates, statement_denial, SampledEvaluations,
+    ACL_KEY, KMS_KEY_ID_KEY, SSE_VALUES,
 };
 use crate::iam::policy::{Condition, Statement};
 use crate::iam::{parse_policy, Decision, Effect, ExportShape, PolicyDocument};
@@ -507,6 +508,12 @@ impl Check for BucketPolicy {
             }
         }
         network_conditioned_allows(&policy, &base, &mut findings);
+        for label in grants_only_with_conditional_header(&policy, &export.shape) {
+            findings.warn(
+                format!("{label} grants s3:PutObject only to uploads that send If-None-Match, which Transloadit's upload does not; the dry run sends it, so its success cannot stand for the export"),
+                "If the export user relies on this grant (a user from another account), exports are refused: grant it s3:PutObject without the conditional-write condition.",
+            );
+        }
         let sample_object = base
             .iter()
             .find(|(request, _)| request.key.is_some())

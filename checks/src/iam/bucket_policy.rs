@@ -164,6 +164,38 @@ pub fn denies_without_conditional_header(
         .map(Statement::label)
 }
 
+/// Allow statements (their labels) that grant the export's PutObject only when it carries
+/// `If-None-Match: *` — AWS's Allow-style "enforce conditional writes" policy. A user who relies
+/// on such a grant (one from another account) cannot export, while the dry run can.
+pub fn grants_only_with_conditional_header(
+    policy: &PolicyDocument,
+    export: &ExportShape,
+) -> Vec<String> {
+    let grants = |if_none_match: bool| -> Vec<String> {
+        let shape = ExportShape {
+            if_none_match,
+            ..export.clone()
+        };
+        evaluate_bucket_policy(policy, &shape)
+            .iter()
+            .filter(|(request, _)| request.action == "s3:PutObject")
+            .flat_map(|(_, evaluation)| &evaluation.matched)
+            .filter(|m| m.effect == Effect::Allow && m.is_certain())
+            .map(|m| m.statement.clone())
+            .collect()
+    };
+    let (without, with) = (grants(false), grants(true));
+    let mut labels: Vec<String> = Vec::new();
+    for statement in &policy.statements {
+        let name = statement.name();
+        if with.contains(&name) && !without.contains(&name) && !labels.contains(&statement.label())
+        {
+            labels.push(statement.label());
+        }
+    }
+    labels
+}
+
 /// Whether the statement conditions on a conditional-write header.
 pub fn conditions_on_conditional_writes(statement: &Statement) -> bool {
     statement.conditions.iter().any(|condition| {

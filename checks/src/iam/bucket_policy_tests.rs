@@ -53,6 +53,12 @@ fn deny_statements_meet_the_request_the_export_really_makes() {
             (vec![PUT], none.clone(), none.clone()),
         ),
         (
+            "the enforce-conditional-writes Deny that spares multipart parts still hits PutObject",
+            r#"{"Sid": "X", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/*", "Condition": {"Null": {"s3:if-none-match": "true", "s3:if-match": "true"}, "Bool": {"s3:ObjectCreationOperation": "true"}}}"#.into(),
+            export(),
+            (vec![PUT], none.clone(), none.clone()),
+        ),
+        (
             "StringNotEquals on x-amz-acl hits ListBucket, which never carries it",
             r#"{"Sid": "X", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*"], "Condition": {"StringNotEquals": {"s3:x-amz-acl": "public-read"}}}"#.into(),
             export(),
@@ -171,6 +177,14 @@ fn the_enforce_conditional_writes_policy_denies_the_export_but_not_the_probe() {
         Some("statement \"BlockNonConditionalObjectUploads\"")
     );
     assert!(conditions_on_conditional_writes(&document.statements[0]));
+    // The Allow-style version grants the probe's request, not the export's.
+    let allow_style = policy(&format!(
+        r#"{{"Sid": "AllowConditionalPut", "Effect": "Allow", "Principal": {{"AWS": "{EXPORTER}"}}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/*", "Condition": {{"Null": {{"s3:if-none-match": "false"}}}}}}"#
+    ));
+    assert_eq!(
+        grants_only_with_conditional_header(&allow_style, &export()),
+        ["statement \"AllowConditionalPut\""]
+    );
     // A policy that denies both is not about the header.
     let everything = policy(
         r#"{"Sid": "X", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}"#,

@@ -170,6 +170,9 @@ impl<'a> ExportShape<'a> {
         let mut unknown: Vec<&'static str> = UNKNOWN_S3_KEYS.to_vec();
         match action {
             "s3:PutObject" => {
+                // A single PutObject completes the object (unlike the parts of a multipart
+                // upload): AWS's "enforce conditional writes" policies test this key.
+                set("s3:ObjectCreationOperation", "true");
                 if let Some(acl) = self.acl_header {
                     set("s3:x-amz-acl", acl);
                 }
