@@ -75,6 +75,9 @@ does not say which statement denied them.
 - Source IP or VPC endpoint restrictions: an external export service does not come from your
   network or through your VPC endpoint; add its addresses, or exempt the export user by adding
   `"ArnNotEquals": {"aws:PrincipalArn": "EXPORT-USER-ARN"}` to the Deny statement's Condition.
+- Conditional writes required (`s3:if-none-match`): Transloadit's upload cannot send the header;
+  exempt the export user from the statement.
+- Plain HTTP denied: give the store step an `https://` host.
 - Objects publicly readable although they should not be: remove `s3:GetObject` for
   `"Principal": "*"` from the policy.
 
@@ -82,6 +85,7 @@ does not say which statement denied them.
 - Examples of Amazon S3 bucket policies: https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html
 - Policy evaluation logic: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 - Condition keys for Amazon S3: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+- Enforce conditional writes on Amazon S3 buckets: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
 "#,
 };
 

@@ -7,6 +7,11 @@
 //!   open question spelled out, never a guess.
 //! - [`diagnose_upload_policy`] names the classic mistakes (ListBucket on `bucket/*`, a prefix
 //!   that misses the export path, a typo in an action, ...).
+//! - [`export_request`] is the export request model: each request one export makes, on keys
+//!   shaped like the real ones, with the condition keys AWS sets for that action; both policy
+//!   checks evaluate through it ([`evaluate_export`]).
+//! - [`bucket_policy`] evaluates a bucket policy against those requests (denials per statement,
+//!   the encryption header it demands, conditional-write requirements, public read).
 //! - [`minimal_policy`] writes the smallest policy that works, and [`required_actions`] lists
 //!   the requests it must allow.
 
