@@ -3,7 +3,7 @@
 use crate::check::{Category, Check, CheckInfo};
 use crate::denial::{bucket_arn, unreadable};
 use crate::iam::bucket_policy::{
-    decision_name, decisions_by_action, demanded_sse, evaluate_bucket_policy,
+    decision_name, decisions_by_action, evaluate_bucket_policy,
     grants_only_with_conditional_header, matched_evidence, public_read, statement_denial,
     SampledEvaluations,
 };
@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use std::time::SystemTime;
 
-pub use crate::iam::bucket_policy::denies_without_conditional_header;
+pub use crate::iam::bucket_policy::{demanded_sse, denies_without_conditional_header};
 
 mod findings;
 
