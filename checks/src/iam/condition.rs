@@ -2,13 +2,18 @@
 //! `ForAnyValue:`/`ForAllValues:` prefixes, evaluated against what we know of the request.
 //!
 //! A key can be present (with values), known to be absent, or unknown. Only the last one makes
-//! a condition `Unknown`; IAM's rules for missing keys decide the rest.
+//! a condition `Unknown`; IAM's rules for missing keys decide the rest. Date operators compare
+//! against `aws:CurrentTime`/`aws:EpochTime` like any other key: the request model puts the
+//! current time in the context.
 
 use super::arn::arn_matches;
 use super::eval::Request;
 use super::policy::Condition;
 use super::truth::Truth;
-use super::variables::policy_variables;
+use super::variables::{
+    for_wildcard_match, has_literal_escapes, policy_variables, resolve_literal_escapes,
+};
+use aws_smithy_types::date_time::{DateTime, Format};
 use ipnet::IpNet;
 use std::net::IpAddr;
 use wildmatch::WildMatch;
@@ -23,6 +28,7 @@ enum Comparison {
     Bool,
     IpAddress,
     Arn,
+    Date(NumericTest),
     Null,
 }
 
@@ -105,6 +111,28 @@ const OPERATORS: &[(&str, Comparison, bool)] = &[
     ("ArnNotEquals", Comparison::Arn, true),
     ("ArnNotLike", Comparison::Arn, true),
     ("Null", Comparison::Null, false),
+    ("DateEquals", Comparison::Date(NumericTest::Equals), false),
+    ("DateNotEquals", Comparison::Date(NumericTest::Equals), true),
+    (
+        "DateLessThan",
+        Comparison::Date(NumericTest::LessThan),
+        false,
+    ),
+    (
+        "DateLessThanEquals",
+        Comparison::Date(NumericTest::LessThanEquals),
+        false,
+    ),
+    (
+        "DateGreaterThan",
+        Comparison::Date(NumericTest::GreaterThan),
+        false,
+    ),
+    (
+        "DateGreaterThanEquals",
+        Comparison::Date(NumericTest::GreaterThanEquals),
+        false,
+    ),
 ];
 
 impl Operator {
@@ -165,11 +193,16 @@ fn lookup<'r>(request: &Request<'r>, key: &str) -> KeyValues<'r> {
             KeyValues::Present(values)
         };
     }
-    if request
-        .absent_keys
-        .iter()
-        .any(|absent| absent.eq_ignore_ascii_case(key))
-    {
+    // Both lists may hold patterns (`s3:*`, `s3:ExistingObjectTag/*`); an unknown key listed
+    // in both stays unknown, so a broad "everything else is absent" cannot hide it.
+    let listed = |patterns: &[&str]| {
+        patterns
+            .iter()
+            .any(|pattern| WildMatch::new_case_insensitive(pattern).matches(key))
+    };
+    if listed(request.unknown_keys) {
+        KeyValues::Unknown
+    } else if listed(request.absent_keys) {
         KeyValues::Absent
     } else {
         KeyValues::Unknown
@@ -199,11 +232,16 @@ pub(crate) fn evaluate_condition(
         KeyValues::Present(request_values) => {
             let unresolved = unresolved_variables(condition, variables);
             if unresolved.is_empty() {
-                Truth::from_bool(holds_for_values(
-                    operator,
-                    request_values,
-                    &condition.values,
-                ))
+                let policy_values: Vec<String> = if variables {
+                    condition
+                        .values
+                        .iter()
+                        .map(|v| escaped(operator, v))
+                        .collect()
+                } else {
+                    condition.values.clone()
+                };
+                Truth::from_bool(holds_for_values(operator, request_values, &policy_values))
             } else {
                 Truth::unknown(format!(
                     "{} (depends on {})",
@@ -212,6 +250,16 @@ pub(crate) fn evaluate_condition(
                 ))
             }
         }
+    }
+}
+
+/// A policy value with IAM's literal escapes (`${*}`, `${?}`, `${$}`) resolved for exact
+/// comparisons. Wildcard comparisons keep them: `StringLike`/`ArnLike` handle them in
+/// `compare_like`.
+fn escaped(operator: Operator, value: &str) -> String {
+    match operator.comparison {
+        Comparison::StringLike | Comparison::Arn => value.to_owned(),
+        _ => resolve_literal_escapes(value),
     }
 }
 
@@ -273,12 +321,28 @@ fn compare(comparison: Comparison, request_value: &str, policy_value: &str) -> b
         Comparison::StringEqualsIgnoreCase => {
             request_value.to_lowercase() == policy_value.to_lowercase()
         }
-        Comparison::StringLike => WildMatch::new(policy_value).matches(request_value),
+        Comparison::StringLike => compare_like(policy_value, request_value, |p, v| {
+            WildMatch::new(p).matches(v)
+        }),
         Comparison::Numeric(test) => compare_numbers(test, request_value, policy_value),
+        Comparison::Date(test) => match (parse_date(request_value), parse_date(policy_value)) {
+            (Some(actual), Some(limit)) => compare_ordered(test, actual, limit),
+            _ => false,
+        },
         Comparison::Bool => request_value.eq_ignore_ascii_case(policy_value),
         Comparison::IpAddress => ip_in_range(request_value, policy_value),
-        Comparison::Arn => arn_matches(policy_value, request_value),
+        Comparison::Arn => compare_like(policy_value, request_value, arn_matches),
         Comparison::Null => false,
+    }
+}
+
+/// A wildcard comparison in which `${*}` and `${?}` stand for literal characters.
+fn compare_like(pattern: &str, value: &str, matches: impl Fn(&str, &str) -> bool) -> bool {
+    if has_literal_escapes(pattern) {
+        let (pattern, value) = for_wildcard_match(pattern, value);
+        matches(&pattern, &value)
+    } else {
+        matches(pattern, value)
     }
 }
 
@@ -289,6 +353,10 @@ fn compare_numbers(test: NumericTest, request_value: &str, policy_value: &str) -
     ) else {
         return false;
     };
+    compare_ordered(test, actual, limit)
+}
+
+fn compare_ordered(test: NumericTest, actual: f64, limit: f64) -> bool {
     match test {
         NumericTest::Equals => actual == limit,
         NumericTest::LessThan => actual < limit,
@@ -296,6 +364,42 @@ fn compare_numbers(test: NumericTest, request_value: &str, policy_value: &str) -
         NumericTest::GreaterThan => actual > limit,
         NumericTest::GreaterThanEquals => actual >= limit,
     }
+}
+
+/// A date as IAM's date operators accept it, in seconds since the epoch: epoch seconds
+/// (`aws:EpochTime`), an ISO 8601 date-time (`2026-06-30T00:00:00Z`, with an offset or
+/// fractional seconds) or a plain date (`2026-06-30`, midnight UTC).
+fn parse_date(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    if text.len() == 10 {
+        return parse_date(&format!("{text}T00:00:00Z"));
+    }
+    // The SDK's parser takes only `Z`; a `+02:00` offset is applied here.
+    let (utc, offset_seconds) = match split_utc_offset(text) {
+        Some((base, offset)) => (format!("{base}Z"), offset),
+        None => (text.to_owned(), 0.0),
+    };
+    DateTime::from_str(&utc, Format::DateTime)
+        .ok()
+        .map(|time| time.as_secs_f64() - offset_seconds)
+}
+
+/// `2026-06-30T12:00:00+02:00` → (`2026-06-30T12:00:00`, 7200 seconds).
+fn split_utc_offset(text: &str) -> Option<(&str, f64)> {
+    let split = text.len().checked_sub(6)?;
+    let (base, offset) = (text.get(..split)?, text.get(split..)?);
+    let sign = match offset.as_bytes().first()? {
+        b'+' => 1.0,
+        b'-' => -1.0,
+        _ => return None,
+    };
+    let (hours, minutes) = offset[1..].split_once(':')?;
+    let (hours, minutes): (f64, f64) = (hours.parse().ok()?, minutes.parse().ok()?);
+    base.contains('T')
+        .then_some((base, sign * (hours * 3600.0 + minutes * 60.0)))
 }
 
 /// A policy value is a CIDR block, or a single address meaning just that address.
@@ -365,6 +469,11 @@ fn relation(comparison: Comparison, negated: bool, several: bool) -> &'static st
         Comparison::Numeric(NumericTest::LessThanEquals) => ["is at most"; 4],
         Comparison::Numeric(NumericTest::GreaterThan) => ["is greater than"; 4],
         Comparison::Numeric(NumericTest::GreaterThanEquals) => ["is at least"; 4],
+        Comparison::Date(NumericTest::Equals) => ["is", "is one of", "is not", "is none of"],
+        Comparison::Date(NumericTest::LessThan) => ["is before"; 4],
+        Comparison::Date(NumericTest::LessThanEquals) => ["is at or before"; 4],
+        Comparison::Date(NumericTest::GreaterThan) => ["is after"; 4],
+        Comparison::Date(NumericTest::GreaterThanEquals) => ["is at or after"; 4],
         // `null_test` phrases Null conditions itself.
         Comparison::Null => ["is null"; 4],
     };
@@ -377,192 +486,5 @@ fn relation(comparison: Comparison, negated: bool, several: bool) -> &'static st
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    fn condition(operator: &str, key: &str, values: &[&str]) -> Condition {
-        Condition {
-            operator: operator.into(),
-            key: key.into(),
-            values: values.iter().map(|value| value.to_string()).collect(),
-        }
-    }
-
-    fn context(entries: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
-        entries
-            .iter()
-            .map(|(key, values)| {
-                (
-                    key.to_string(),
-                    values.iter().map(|v| v.to_string()).collect(),
-                )
-            })
-            .collect()
-    }
-
-    /// Evaluates with `s3:x-amz-acl = public-read`, `aws:SourceIp = 203.0.113.7`,
-    /// `aws:TagKeys = [a, b]` present, `s3:x-amz-server-side-encryption` known absent, and
-    /// everything else unknown.
-    fn eval(operator: &str, key: &str, values: &[&str]) -> Truth {
-        let context = context(&[
-            ("s3:x-amz-acl", &["public-read"]),
-            ("aws:SourceIp", &["203.0.113.7"]),
-            ("aws:TagKeys", &["a", "b"]),
-            ("s3:max-keys", &["10"]),
-            ("aws:SecureTransport", &["true"]),
-            ("aws:SourceArn", &["arn:aws:s3:::b"]),
-        ]);
-        let request = Request {
-            context: &context,
-            absent_keys: &["s3:x-amz-server-side-encryption"],
-            ..Request::new("s3:PutObject", "arn:aws:s3:::b/k")
-        };
-        evaluate_condition(&condition(operator, key, values), &request, true)
-    }
-
-    #[test]
-    fn string_operators_on_present_keys() {
-        assert_eq!(
-            eval("StringEquals", "s3:x-amz-acl", &["private", "public-read"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("StringEquals", "S3:X-AMZ-ACL", &["Public-Read"]),
-            Truth::False
-        );
-        assert_eq!(
-            eval("StringEqualsIgnoreCase", "s3:x-amz-acl", &["Public-Read"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("StringNotEquals", "s3:x-amz-acl", &["private"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval(
-                "StringNotEqualsIgnoreCase",
-                "s3:x-amz-acl",
-                &["PUBLIC-READ"]
-            ),
-            Truth::False
-        );
-        assert_eq!(
-            eval("StringLike", "s3:x-amz-acl", &["public-*"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("StringNotLike", "s3:x-amz-acl", &["public-?ead"]),
-            Truth::False
-        );
-    }
-
-    #[test]
-    fn other_operators_on_present_keys() {
-        assert_eq!(eval("Bool", "aws:SecureTransport", &["TRUE"]), Truth::True);
-        assert_eq!(eval("NumericLessThan", "s3:max-keys", &["11"]), Truth::True);
-        assert_eq!(
-            eval("NumericGreaterThanEquals", "s3:max-keys", &["11"]),
-            Truth::False
-        );
-        assert_eq!(
-            eval("NumericNotEquals", "s3:max-keys", &["10"]),
-            Truth::False
-        );
-        assert_eq!(eval("NumericEquals", "s3:max-keys", &["ten"]), Truth::False);
-        assert_eq!(
-            eval("IpAddress", "aws:SourceIp", &["203.0.113.0/24"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("IpAddress", "aws:SourceIp", &["203.0.113.7"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("NotIpAddress", "aws:SourceIp", &["198.51.100.0/24"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("ArnLike", "aws:SourceArn", &["arn:aws:s3:::*"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("ArnNotEquals", "aws:SourceArn", &["arn:aws:s3:::b"]),
-            Truth::False
-        );
-    }
-
-    #[test]
-    fn set_qualifiers() {
-        assert_eq!(
-            eval("ForAllValues:StringEquals", "aws:TagKeys", &["a", "b", "c"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("ForAllValues:StringEquals", "aws:TagKeys", &["a"]),
-            Truth::False
-        );
-        assert_eq!(
-            eval("ForAnyValue:StringEquals", "aws:TagKeys", &["b"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("ForAnyValue:StringNotEquals", "aws:TagKeys", &["a"]),
-            Truth::True
-        );
-    }
-
-    #[test]
-    fn absent_keys_follow_iam_rules() {
-        let key = "s3:x-amz-server-side-encryption";
-        assert_eq!(eval("StringEquals", key, &["AES256"]), Truth::False);
-        assert_eq!(eval("StringNotEquals", key, &["AES256"]), Truth::True);
-        assert_eq!(eval("StringNotLike", key, &["aws:*"]), Truth::True);
-        assert_eq!(eval("NotIpAddress", key, &["10.0.0.0/8"]), Truth::True);
-        assert_eq!(eval("StringEqualsIfExists", key, &["AES256"]), Truth::True);
-        assert_eq!(eval("Null", key, &["true"]), Truth::True);
-        assert_eq!(eval("Null", key, &["false"]), Truth::False);
-        assert_eq!(eval("Null", "s3:x-amz-acl", &["true"]), Truth::False);
-        assert_eq!(eval("ForAllValues:StringEquals", key, &["x"]), Truth::True);
-        assert_eq!(
-            eval("ForAnyValue:StringNotEquals", key, &["x"]),
-            Truth::False
-        );
-    }
-
-    #[test]
-    fn unknown_keys_stay_open_with_a_readable_phrase() {
-        let open = |operator, values: &[&str]| match eval(operator, "aws:PrincipalOrgID", values) {
-            Truth::Unknown(phrases) => phrases.join("; "),
-            other => panic!("{operator} should be unknown, got {other:?}"),
-        };
-        assert_eq!(open("StringEquals", &["o-1"]), "aws:PrincipalOrgID is o-1");
-        assert_eq!(
-            open("StringNotEquals", &["o-1", "o-2"]),
-            "aws:PrincipalOrgID is none of o-1, o-2"
-        );
-        assert_eq!(
-            open("StringEqualsIfExists", &["o-1"]),
-            "aws:PrincipalOrgID is o-1 (or aws:PrincipalOrgID is absent)"
-        );
-        assert_eq!(open("Null", &["true"]), "aws:PrincipalOrgID is absent");
-        assert_eq!(
-            open("ForAllValues:StringLike", &["o-*"]),
-            "every value of aws:PrincipalOrgID matches o-*"
-        );
-        assert!(open("DateGreaterThan", &["2020-01-01T00:00:00Z"])
-            .contains("does not evaluate DateGreaterThan"));
-    }
-
-    #[test]
-    fn variables_in_values_leave_the_condition_open() {
-        let Truth::Unknown(phrases) = eval("StringLike", "s3:x-amz-acl", &["${aws:username}-*"])
-        else {
-            panic!("expected unknown");
-        };
-        assert_eq!(
-            phrases,
-            vec!["s3:x-amz-acl matches ${aws:username}-* (depends on ${aws:username})"]
-        );
-    }
-}
+#[path = "condition_tests.rs"]
+mod tests;

@@ -2,6 +2,7 @@
 //! granted on object ARNs and the reverse, a resource prefix that misses the export path,
 //! another bucket's name, misspelled actions, resources that are not ARNs.
 
+use super::actions::{KMS_ACTIONS, S3_ACTIONS};
 use super::arn::{arn_matches, bucket_arn, Arn};
 use super::policy::{Effect, PatternList, PolicyDocument, Statement};
 use super::variables::widen_variables;
@@ -26,7 +27,8 @@ pub enum MistakeKind {
     PrefixNotCovered,
     /// A resource names another bucket than the export bucket.
     WrongBucket,
-    /// An S3/KMS action that does not exist (often a typo such as `s3:PutObjects`).
+    /// An S3/KMS action missing from the service authorization reference's list (often a typo
+    /// such as `s3:PutObjects`). Only ever a warning: AWS adds actions.
     UnknownAction,
     /// A resource that is not an ARN, such as `my-bucket/*`.
     ResourceNotArn,
@@ -42,80 +44,6 @@ pub struct Mistake {
     /// What is wrong and what to write instead.
     pub message: String,
 }
-
-/// Actions an export may need, so a typo of one of them is recognised.
-pub const KNOWN_UPLOAD_ACTIONS: &[&str] = &[
-    "s3:ListBucket",
-    "s3:GetBucketLocation",
-    "s3:PutObject",
-    "s3:PutObjectAcl",
-    "s3:PutObjectTagging",
-    "s3:GetObject",
-    "s3:DeleteObject",
-    "s3:DeleteObjectVersion",
-    "s3:GetBucketPolicy",
-    "s3:GetBucketPublicAccessBlock",
-    "s3:GetBucketOwnershipControls",
-    "s3:GetEncryptionConfiguration",
-    "s3:GetBucketVersioning",
-    "s3:GetBucketObjectLockConfiguration",
-    "s3:GetBucketRequestPayment",
-    "s3:GetAccountPublicAccessBlock",
-    "s3:ListAllMyBuckets",
-    "kms:GenerateDataKey",
-    "kms:Decrypt",
-];
-
-/// Other real S3 and KMS actions that policies commonly hold. They are never flagged as
-/// unknown; without them a policy that also grants, say, `s3:GetObjectVersion` would be.
-const OTHER_REAL_ACTIONS: &[&str] = &[
-    "s3:AbortMultipartUpload",
-    "s3:CreateBucket",
-    "s3:DeleteBucket",
-    "s3:DeleteBucketPolicy",
-    "s3:DeleteObjectTagging",
-    "s3:DeleteObjectVersionTagging",
-    "s3:GetBucketAcl",
-    "s3:GetBucketCORS",
-    "s3:GetBucketLogging",
-    "s3:GetBucketNotification",
-    "s3:GetBucketPolicyStatus",
-    "s3:GetBucketTagging",
-    "s3:GetBucketWebsite",
-    "s3:GetLifecycleConfiguration",
-    "s3:GetObjectAcl",
-    "s3:GetObjectAttributes",
-    "s3:GetObjectLegalHold",
-    "s3:GetObjectRetention",
-    "s3:GetObjectTagging",
-    "s3:GetObjectVersion",
-    "s3:GetObjectVersionAcl",
-    "s3:GetObjectVersionAttributes",
-    "s3:GetObjectVersionTagging",
-    "s3:GetReplicationConfiguration",
-    "s3:ListBucketMultipartUploads",
-    "s3:ListBucketVersions",
-    "s3:ListMultipartUploadParts",
-    "s3:PutBucketAcl",
-    "s3:PutBucketCORS",
-    "s3:PutBucketOwnershipControls",
-    "s3:PutBucketPolicy",
-    "s3:PutBucketPublicAccessBlock",
-    "s3:PutBucketTagging",
-    "s3:PutBucketVersioning",
-    "s3:PutEncryptionConfiguration",
-    "s3:PutLifecycleConfiguration",
-    "s3:PutObjectLegalHold",
-    "s3:PutObjectRetention",
-    "s3:PutObjectVersionAcl",
-    "s3:PutObjectVersionTagging",
-    "s3:RestoreObject",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-];
 
 /// A misspelling this close to a known action is worth suggesting it.
 const SUGGESTION_DISTANCE: usize = 3;
@@ -135,12 +63,25 @@ pub fn diagnose_upload_policy(
         .iter()
         .flat_map(|statement| statement_mistakes(statement, &target))
         .collect();
+    // `required` may hold one request per sample key. An action granted for some keys only
+    // (a grant on `*.jpg`) is not a misplaced grant: its verdict depends on the file name,
+    // which the evaluation reports. One explanation per action is enough.
+    let granted_somewhere: Vec<&str> = required
+        .iter()
+        .filter(|needed| is_granted_on_paper(policy, needed))
+        .map(|needed| needed.action)
+        .collect();
+    let mut explained: Vec<&str> = Vec::new();
     for needed in required {
-        if is_granted_on_paper(policy, needed) {
+        if explained.contains(&needed.action) || granted_somewhere.contains(&needed.action) {
             continue;
         }
+        let before = mistakes.len();
         for statement in allows_naming_action(policy, needed.action) {
             mistakes.extend(misplaced_grants(statement, needed, &target));
+        }
+        if mistakes.len() > before {
+            explained.push(needed.action);
         }
     }
     dedup_keeping_order(mistakes)
@@ -202,14 +143,13 @@ fn unknown_action(pattern: &str) -> Option<String> {
             None => format!("{pattern:?} has no service prefix such as \"s3:\""),
         });
     };
-    let checked = ["s3", "kms"]
-        .iter()
-        .any(|known| service.eq_ignore_ascii_case(known));
-    let known = KNOWN_UPLOAD_ACTIONS
-        .iter()
-        .chain(OTHER_REAL_ACTIONS)
-        .any(|action| action.eq_ignore_ascii_case(pattern));
-    if !checked || known {
+    let name = &pattern[service.len() + 1..];
+    let known = match service.to_ascii_lowercase().as_str() {
+        "s3" => S3_ACTIONS,
+        "kms" => KMS_ACTIONS,
+        _ => return None,
+    };
+    if known.iter().any(|action| action.eq_ignore_ascii_case(name)) {
         return None;
     }
     Some(match closest_known_action(pattern) {
@@ -217,19 +157,26 @@ fn unknown_action(pattern: &str) -> Option<String> {
             format!("{pattern:?} is not an S3 or KMS action; did you mean {suggestion:?}?")
         }
         None => {
-            format!("{pattern:?} is not an S3 or KMS action this tool knows; check its spelling")
+            format!("{pattern:?} is not in the S3 or KMS action list this tool knows; check its spelling (a newly added action may be missing from the list)")
         }
     })
 }
 
-fn closest_known_action(pattern: &str) -> Option<&'static str> {
-    let pattern = pattern.to_lowercase();
-    KNOWN_UPLOAD_ACTIONS
+/// The real action closest to a misspelled one (same service), as `service:Action`.
+fn closest_known_action(pattern: &str) -> Option<String> {
+    let (service, name) = pattern.split_once(':')?;
+    let (prefix, known) = match service.to_ascii_lowercase().as_str() {
+        "s3" => ("s3", S3_ACTIONS),
+        "kms" => ("kms", KMS_ACTIONS),
+        _ => return None,
+    };
+    let name = name.to_lowercase();
+    known
         .iter()
-        .map(|known| (strsim::levenshtein(&pattern, &known.to_lowercase()), *known))
+        .map(|action| (strsim::levenshtein(&name, &action.to_lowercase()), *action))
         .filter(|(distance, _)| *distance <= SUGGESTION_DISTANCE)
         .min_by_key(|(distance, _)| *distance)
-        .map(|(_, known)| known)
+        .map(|(_, action)| format!("{prefix}:{action}"))
 }
 
 /// Whether some Allow statement names the action on the resource, ignoring conditions and
@@ -512,7 +459,9 @@ mod tests {
     fn misspelled_actions() {
         let mistakes = diagnose(
             r#"{"Effect": "Allow", "Action": ["s3:PutObjects", "s3:Putobject", "s3:GetObjectVersion", "s3:Get*", "s3:PutObject???",
-                "sts:GetCallerIdentity", "ListBucket", "kms:GenerateDatakeys", "s3:Upload"], "Resource": "*"}"#,
+                "sts:GetCallerIdentity", "ListBucket", "kms:GenerateDatakeys", "s3:Upload",
+                "s3:BypassGovernanceRetention", "s3:GetAccelerateConfiguration", "s3:PutBucketNotification",
+                "s3:ReplicateObject", "kms:ReplicateKey", "s3:GetAcelerateConfiguration"], "Resource": "*"}"#,
             "",
         );
         let messages: Vec<&str> = mistakes
@@ -525,10 +474,11 @@ mod tests {
                 r#""s3:PutObjects" is not an S3 or KMS action; did you mean "s3:PutObject"?"#,
                 r#""ListBucket" has no service prefix; write "s3:ListBucket""#,
                 r#""kms:GenerateDatakeys" is not an S3 or KMS action; did you mean "kms:GenerateDataKey"?"#,
-                r#""s3:Upload" is not an S3 or KMS action this tool knows; check its spelling"#,
+                r#""s3:Upload" is not in the S3 or KMS action list this tool knows; check its spelling (a newly added action may be missing from the list)"#,
+                r#""s3:GetAcelerateConfiguration" is not an S3 or KMS action; did you mean "s3:GetAccelerateConfiguration"?"#,
             ]
         );
-        assert_eq!(kinds(&mistakes), [MistakeKind::UnknownAction; 4]);
+        assert_eq!(kinds(&mistakes), [MistakeKind::UnknownAction; 5]);
     }
 
     #[test]

@@ -132,6 +132,16 @@ fn statement_json(planned: &PlannedStatement, principal: Option<&str>) -> Value 
     statement
 }
 
+/// The statement of the minimal policy that grants `action`, exactly as `minimal_policy` (and
+/// so the `policy` command) writes it: all its actions, on `BUCKET` or `BUCKET/PREFIX*`.
+/// Remediations quote it so that a fix never grants one sample file only.
+pub fn statement_granting(request: &PolicyRequest, action: &str) -> Option<Value> {
+    plan(request)
+        .into_iter()
+        .find(|planned| planned.actions.contains(&action))
+        .map(|planned| statement_json(&planned, request.principal))
+}
+
 /// The (action, exact resource) pairs the upload performs, which `minimal_policy` grants;
 /// evaluate a user's policy against these.
 pub fn required_actions(request: &PolicyRequest) -> Vec<RequiredAction> {
@@ -159,6 +169,18 @@ mod tests {
 
     const KEY: &str = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     const ROLE: &str = "arn:aws:iam::111122223333:role/Exporter";
+
+    #[test]
+    fn the_statement_granting_an_action_is_the_policy_commands() {
+        let request = PolicyRequest {
+            acl_header: true,
+            ..PolicyRequest::new("my-bucket", "exports/")
+        };
+        let statement = statement_granting(&request, "s3:PutObjectAcl").unwrap();
+        assert_eq!(statement, minimal_policy(&request)["Statement"][1]);
+        assert_eq!(statement["Resource"], "arn:aws:s3:::my-bucket/exports/*");
+        assert_eq!(statement_granting(&request, "s3:DeleteObject"), None);
+    }
 
     #[test]
     fn the_plainest_upload_needs_two_actions() {

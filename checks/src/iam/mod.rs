@@ -7,13 +7,21 @@
 //!   open question spelled out, never a guess.
 //! - [`diagnose_upload_policy`] names the classic mistakes (ListBucket on `bucket/*`, a prefix
 //!   that misses the export path, a typo in an action, ...).
+//! - [`export_request`] is the export request model: each request one export makes, on keys
+//!   shaped like the real ones, with the condition keys AWS sets for that action; both policy
+//!   checks evaluate through it ([`evaluate_export`]).
+//! - [`bucket_policy`] evaluates a bucket policy against those requests (denials per statement,
+//!   the encryption header it demands, conditional-write requirements, public read).
 //! - [`minimal_policy`] writes the smallest policy that works, and [`required_actions`] lists
 //!   the requests it must allow.
 
+mod actions;
 mod arn;
+pub mod bucket_policy;
 mod condition;
 pub mod diagnose;
 pub mod eval;
+pub mod export_request;
 pub mod minimal;
 pub mod policy;
 mod principal;
@@ -22,5 +30,6 @@ mod variables;
 
 pub use diagnose::{diagnose_upload_policy, Mistake, MistakeKind, RequiredAction};
 pub use eval::{evaluate, Decision, Evaluation, MatchedStatement, PolicyKind, Request};
-pub use minimal::{minimal_policy, required_actions, PolicyRequest};
+pub use export_request::{evaluate_export, ActionVerdict, ExportRequest, ExportShape};
+pub use minimal::{minimal_policy, required_actions, statement_granting, PolicyRequest};
 pub use policy::{parse_policy, Effect, PolicyDocument, PolicyError};
