@@ -41,6 +41,7 @@ pub async fn run(args: PolicyArgs) -> ExitCode {
         import: args.import,
         kms_key_arn: kms_key.as_deref(),
         principal: args.principal.as_deref(),
+        partition: target.partition(),
         ..PolicyRequest::new(&target.bucket, target.key_prefix())
     };
     let policy = minimal_policy(&request);

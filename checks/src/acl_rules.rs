@@ -121,10 +121,15 @@ pub enum PolicyPublicRead {
 /// evaluator so Block Public Access can weigh it.
 pub fn policy_public_read(
     policy: &PolicyDocument,
+    partition: &str,
     bucket: &str,
     key_prefix: &str,
 ) -> PolicyPublicRead {
-    let object = format!("arn:aws:s3:::{bucket}/{key_prefix}{SAMPLE_OBJECT_NAME}");
+    let object = crate::partition::object_arn(
+        partition,
+        bucket,
+        &format!("{key_prefix}{SAMPLE_OBJECT_NAME}"),
+    );
     // An account no policy can name: only statements for everyone apply to it.
     let request = Request {
         principal_account: Some("anonymous"),
@@ -304,24 +309,27 @@ mod tests {
             r#"{"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/exports/*"}"#,
         );
         assert_eq!(
-            policy_public_read(&anyone, "b", "exports/"),
+            policy_public_read(&anyone, "aws", "b", "exports/"),
             PolicyPublicRead::Yes {
                 statements: vec!["PublicRead".into()]
             }
         );
         assert_eq!(
-            policy_public_read(&anyone, "b", "other/"),
+            policy_public_read(&anyone, "aws", "b", "other/"),
             PolicyPublicRead::No
         );
         let account = policy(
             r#"{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#,
         );
-        assert_eq!(policy_public_read(&account, "b", ""), PolicyPublicRead::No);
+        assert_eq!(
+            policy_public_read(&account, "aws", "b", ""),
+            PolicyPublicRead::No
+        );
         let referer = policy(
             r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Condition": {"StringLike": {"aws:Referer": "https://example.com/*"}}}"#,
         );
         assert!(matches!(
-            policy_public_read(&referer, "b", ""),
+            policy_public_read(&referer, "aws", "b", ""),
             PolicyPublicRead::Conditional { .. }
         ));
     }

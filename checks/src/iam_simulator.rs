@@ -4,7 +4,7 @@
 //! these verdicts into findings.
 
 use crate::api_error::ApiFailure;
-use crate::denial::{allow_statement, bucket_arn, objects_arn};
+use crate::denial::allow_statement;
 use crate::iam::{required_actions, PolicyRequest};
 use aws_sdk_iam::types::{
     ContextEntry, ContextKeyTypeEnum, EvaluationResult, PolicyEvaluationDecisionType, Statement,
@@ -106,11 +106,19 @@ pub struct Group {
 impl Group {
     /// The statement that grants `actions` of this group, as `minimal_policy` writes it.
     pub fn statement(&self, bucket: &str, prefix: &str, actions: &[&str]) -> String {
+        // The group's resource was named in the bucket's partition; the grant must be too.
+        let partition = crate::partition::of_arn(&self.resource).unwrap_or("aws");
         match self.kind {
-            Kind::Bucket => allow_statement("ListExportBucket", actions, &bucket_arn(bucket)),
-            Kind::Objects => {
-                allow_statement("WriteExportedFiles", actions, &objects_arn(bucket, prefix))
-            }
+            Kind::Bucket => allow_statement(
+                "ListExportBucket",
+                actions,
+                &crate::partition::bucket_arn(partition, bucket),
+            ),
+            Kind::Objects => allow_statement(
+                "WriteExportedFiles",
+                actions,
+                &crate::partition::objects_arn(partition, bucket, prefix),
+            ),
             Kind::Key => allow_statement("UseBucketKmsKey", actions, &self.resource),
         }
     }
@@ -130,7 +138,7 @@ impl Group {
 
 /// The simulator calls for `request`, whose uploads send `acl_header`.
 pub fn groups(request: &PolicyRequest, acl_header: Option<&'static str>) -> Vec<Group> {
-    let bucket = bucket_arn(request.bucket);
+    let bucket = crate::partition::bucket_arn(request.partition, request.bucket);
     let mut groups: Vec<Group> = Vec::new();
     for needed in required_actions(request) {
         let acl = acl_header.filter(|_| SENDS_ACL_HEADER.contains(&needed.action));

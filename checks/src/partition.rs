@@ -4,7 +4,17 @@
 //! and so on. A policy that grants `arn:aws:s3:::bucket/*` does not match a request in another
 //! partition, so every ARN the tool builds, matches or suggests must carry the bucket's partition.
 
-use crate::Context;
+use crate::{Context, Target};
+
+impl Target {
+    /// The bucket's partition as far as the parameters tell: from `bucket_region`, else `aws`.
+    pub fn partition(&self) -> &'static str {
+        self.bucket_region
+            .as_deref()
+            .filter(|r| crate::target::is_region_code(r))
+            .map_or("aws", of_region)
+    }
+}
 
 impl Context {
     /// The bucket's partition: from `bucket_region` when given, else from the session's region

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 mod denied_uploads;
+mod partitions;
 mod public_urls;
 
 const ACCESS_DENIED: &str = "Access Denied";

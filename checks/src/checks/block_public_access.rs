@@ -4,7 +4,7 @@ use crate::acl_rules::{policy_public_read, BpaFlags, PolicyPublicRead};
 use crate::api_error::ApiFailure;
 use crate::bucket_owner::Owner;
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{bucket_arn, unreadable};
+use crate::denial::unreadable;
 use crate::iam::parse_policy;
 use crate::{Acl, Context, Outcome, Status};
 use async_trait::async_trait;
@@ -124,7 +124,12 @@ async fn policy_view(ctx: &Context) -> PolicyView {
     let Ok(policy) = parse_policy(text) else {
         return PolicyView::Unreadable;
     };
-    match policy_public_read(&policy, &ctx.target.bucket, ctx.target.key_prefix()) {
+    match policy_public_read(
+        &policy,
+        ctx.partition(),
+        &ctx.target.bucket,
+        ctx.target.key_prefix(),
+    ) {
         PolicyPublicRead::Yes { statements } => PolicyView::Public(format!(
             "the bucket policy grants everyone s3:GetObject on the export path (statement {})",
             statements.join(", ")
@@ -145,7 +150,6 @@ impl Check for BlockPublicAccess {
     }
 
     async fn run(&self, ctx: &Context) -> Outcome {
-        let bucket = &ctx.target.bucket;
         let acl = ctx.target.acl;
         let (bucket_fetched, account_level, policy) = futures::join!(
             ctx.public_access_block(),
@@ -228,7 +232,7 @@ impl Check for BlockPublicAccess {
             unreadable(
                 "Block Public Access of the bucket",
                 "s3:GetBucketPublicAccessBlock",
-                &bucket_arn(bucket),
+                &ctx.bucket_arn(),
                 "ReadBucketPublicAccessBlock",
                 failure,
             )

@@ -2,7 +2,7 @@
 
 use crate::bucket_owner::OwnerClaim;
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{allow_statement, bucket_arn};
+use crate::denial::allow_statement;
 use crate::facts::Existence;
 use crate::{Context, Outcome};
 use async_trait::async_trait;
@@ -93,7 +93,7 @@ impl Check for BucketExists {
             ),
             Existence::Forbidden => {
                 let who = principal.as_deref().unwrap_or("these credentials");
-                let grant = allow_statement("ListExportBucket", &["s3:ListBucket"], &bucket_arn(bucket));
+                let grant = allow_statement("ListExportBucket", &["s3:ListBucket"], &ctx.bucket_arn());
                 match &ctx.settings.expected_owner {
                     Some(account) => Outcome::fail(
                         format!("bucket `{bucket}` answered 403: either account {account} does not own it, or {who} may not use it"),

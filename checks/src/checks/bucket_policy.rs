@@ -1,7 +1,7 @@
 //! `bucket-policy`: no Deny statement in the bucket policy matches the export's requests.
 
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{bucket_arn, unreadable};
+use crate::denial::unreadable;
 use crate::iam::bucket_policy::{
     decision_name, decisions_by_action, evaluate_bucket_policy,
     grants_only_with_conditional_header, matched_evidence, public_read, statement_denial,
@@ -182,7 +182,6 @@ impl Check for BucketPolicy {
     }
 
     async fn run(&self, ctx: &Context) -> Outcome {
-        let bucket = &ctx.target.bucket;
         let text = match ctx.policy().await {
             Ok(Some(text)) => text,
             Ok(None) => {
@@ -193,7 +192,7 @@ impl Check for BucketPolicy {
                 return unreadable(
                     "the bucket policy",
                     "s3:GetBucketPolicy",
-                    &bucket_arn(bucket),
+                    &ctx.bucket_arn(),
                     "ReadBucketPolicy",
                     failure,
                 )
@@ -264,7 +263,7 @@ impl Check for BucketPolicy {
             .iter()
             .find(|(request, _)| request.key.is_some())
             .map_or_else(
-                || format!("{}/{}", bucket_arn(bucket), ctx.probe_key()),
+                || format!("{}/{}", ctx.bucket_arn(), ctx.probe_key()),
                 |(request, _)| request.resource.clone(),
             );
         let public = public_read(&policy, &sample_object);
@@ -334,6 +333,7 @@ fn export_shape<'a>(ctx: &'a Context, caller: &'a Caller) -> ExportShape<'a> {
         caller_arn: caller.arn.as_deref(),
         caller_account: caller.account.as_deref(),
         now: SystemTime::now(),
+        partition: ctx.partition(),
         ..ExportShape::of_target(&ctx.target)
     }
 }

@@ -309,6 +309,7 @@ impl Check for IamSimulation {
             needs_location: target.bucket_region.is_none(),
             acl_header: acl_header.is_some(),
             kms_key_arn: kms_key,
+            partition: ctx.partition(),
             ..PolicyRequest::new(&target.bucket, target.key_prefix())
         };
         let groups = groups(&request, acl_header);

@@ -68,6 +68,7 @@ impl Check for PolicyDocumentCheck {
         let request = PolicyRequest {
             needs_location: target.bucket_region.is_none(),
             acl_header: acl_header.is_some(),
+            partition: ctx.partition(),
             ..PolicyRequest::new(&target.bucket, target.key_prefix())
         };
         let caller = match ctx.session() {
@@ -78,6 +79,7 @@ impl Check for PolicyDocumentCheck {
         let is_bucket_policy = file.kind == PolicyKind::Resource;
         let shape = ExportShape {
             caller_arn: principal.as_deref(),
+            partition: ctx.partition(),
             ..ExportShape::of_target(target)
         };
         // Every request on keys shaped like the real ones, not one sample file.

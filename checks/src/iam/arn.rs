@@ -89,14 +89,14 @@ pub(crate) fn arn_matches(pattern: &str, arn: &str) -> bool {
     }
 }
 
-/// The ARN of a bucket.
-pub(crate) fn bucket_arn(bucket: &str) -> String {
-    format!("arn:aws:s3:::{bucket}")
+/// The ARN of a bucket in `partition`.
+pub(crate) fn bucket_arn(partition: &str, bucket: &str) -> String {
+    crate::partition::bucket_arn(partition, bucket)
 }
 
-/// The ARN of an object in a bucket.
-pub(crate) fn object_arn(bucket: &str, key: &str) -> String {
-    format!("arn:aws:s3:::{bucket}/{key}")
+/// The ARN of an object in a bucket of `partition`.
+pub(crate) fn object_arn(partition: &str, bucket: &str, key: &str) -> String {
+    crate::partition::object_arn(partition, bucket, key)
 }
 
 #[cfg(test)]

@@ -57,7 +57,16 @@ pub fn diagnose_upload_policy(
     key_prefix: &str,
     required: &[RequiredAction],
 ) -> Vec<Mistake> {
-    let target = ExportTarget { bucket, key_prefix };
+    // The requests name the bucket in its partition; suggestions must use the same one.
+    let partition = required
+        .first()
+        .and_then(|r| crate::partition::of_arn(&r.resource))
+        .unwrap_or("aws");
+    let target = ExportTarget {
+        bucket,
+        key_prefix,
+        partition,
+    };
     let mut mistakes: Vec<Mistake> = policy
         .statements
         .iter()
@@ -90,11 +99,17 @@ pub fn diagnose_upload_policy(
 struct ExportTarget<'a> {
     bucket: &'a str,
     key_prefix: &'a str,
+    /// The partition of the ARNs the export's requests name.
+    partition: &'a str,
 }
 
 impl ExportTarget<'_> {
+    fn bucket_arn(&self) -> String {
+        bucket_arn(self.partition, self.bucket)
+    }
+
     fn objects_pattern(&self) -> String {
-        format!("{}/{}*", bucket_arn(self.bucket), self.key_prefix)
+        format!("{}/{}*", self.bucket_arn(), self.key_prefix)
     }
 }
 
@@ -115,7 +130,7 @@ fn statement_mistakes(statement: &Statement, target: &ExportTarget) -> Vec<Mista
                 .map(|pattern| {
                     let message = format!(
                         "Resource {pattern:?} is not an ARN; S3 resources look like {} or {}",
-                        bucket_arn(target.bucket),
+                        target.bucket_arn(),
                         target.objects_pattern()
                     );
                     mistake(MistakeKind::ResourceNotArn, statement, message)
@@ -260,7 +275,7 @@ fn misplaced_grant(
     target: &ExportTarget,
 ) -> Option<(MistakeKind, String)> {
     let action = needed.action;
-    let bucket_arn = bucket_arn(target.bucket);
+    let bucket_arn = target.bucket_arn();
     if !WildMatch::new(grant.bucket).matches(target.bucket) {
         return Some((
             MistakeKind::WrongBucket,

@@ -53,6 +53,8 @@ const SAMPLE_UNIQUE_PREFIXES: [&str; 2] = [
 #[derive(Debug, Clone)]
 pub struct ExportShape<'a> {
     pub bucket: &'a str,
+    /// The bucket's partition (`aws`, `aws-cn`, `aws-us-gov`, ...): the `aws` of its ARNs.
+    pub partition: &'a str,
     /// The `path` template.
     pub path: &'a str,
     /// The canned ACL sent in `x-amz-acl`; `None` for `acl: bucket-default`.
@@ -80,6 +82,7 @@ impl<'a> ExportShape<'a> {
     pub fn new(bucket: &'a str, path: &'a str) -> Self {
         ExportShape {
             bucket,
+            partition: "aws",
             path,
             acl_header: None,
             needs_location: false,
@@ -104,6 +107,7 @@ impl<'a> ExportShape<'a> {
             acl_header: target.acl.canned_header(),
             needs_location: target.bucket_region.is_none(),
             secure_transport: !plain_http,
+            partition: target.partition(),
             ..ExportShape::new(&target.bucket, &target.path)
         }
     }
@@ -134,15 +138,16 @@ impl<'a> ExportShape<'a> {
     pub fn requests(&self) -> Vec<ExportRequest> {
         let mut requests = Vec::new();
         for key in self.sample_keys() {
-            let resource = object_arn(self.bucket, &key);
+            let resource = object_arn(self.partition, self.bucket, &key);
             requests.push(self.request("s3:PutObject", resource.clone(), Some(&key)));
             if self.acl_header.is_some() {
                 requests.push(self.request("s3:PutObjectAcl", resource, Some(&key)));
             }
         }
-        requests.push(self.request("s3:ListBucket", bucket_arn(self.bucket), None));
+        let bucket = bucket_arn(self.partition, self.bucket);
+        requests.push(self.request("s3:ListBucket", bucket.clone(), None));
         if self.needs_location {
-            requests.push(self.request("s3:GetBucketLocation", bucket_arn(self.bucket), None));
+            requests.push(self.request("s3:GetBucketLocation", bucket, None));
         }
         requests
     }

@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicyRequest<'a> {
     pub bucket: &'a str,
+    /// The bucket's partition (`aws`, `aws-cn`, `aws-us-gov`, ...): the `aws` of its ARNs.
+    pub partition: &'a str,
     /// The fixed key prefix every file gets; may be empty.
     pub key_prefix: &'a str,
     /// The bucket's region is not configured, so the service asks S3 for it.
@@ -30,6 +32,7 @@ impl<'a> PolicyRequest<'a> {
     pub fn new(bucket: &'a str, key_prefix: &'a str) -> Self {
         PolicyRequest {
             bucket,
+            partition: "aws",
             key_prefix,
             needs_location: false,
             acl_header: false,
@@ -57,7 +60,7 @@ struct PlannedStatement {
 /// Statements are split by resource because bucket actions (ListBucket) act on the bucket ARN
 /// and object actions on object ARNs: one statement for both is the classic mistake.
 fn plan(request: &PolicyRequest) -> Vec<PlannedStatement> {
-    let bucket = bucket_arn(request.bucket);
+    let bucket = bucket_arn(request.partition, request.bucket);
     let mut statements = vec![
         PlannedStatement {
             sid: "ListExportBucket",
@@ -78,8 +81,13 @@ fn plan(request: &PolicyRequest) -> Vec<PlannedStatement> {
                     (request.import, "s3:GetObject"),
                 ],
             ),
-            resource_pattern: object_arn(request.bucket, &format!("{}*", request.key_prefix)),
+            resource_pattern: object_arn(
+                request.partition,
+                request.bucket,
+                &format!("{}*", request.key_prefix),
+            ),
             sample_resource: object_arn(
+                request.partition,
                 request.bucket,
                 &format!("{}{SAMPLE_OBJECT_NAME}", request.key_prefix),
             ),
