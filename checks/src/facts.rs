@@ -11,6 +11,9 @@ use crate::context::Context;
 use aws_sdk_s3::types::{BucketVersioningStatus, Payer};
 use tokio::sync::OnceCell;
 
+mod side_effects;
+pub use side_effects::{Notification, ReplicationRule};
+
 pub type Fetched<T> = Result<T, ApiFailure>;
 
 /// What HeadBucket established.
@@ -69,6 +72,8 @@ pub(crate) struct BucketFacts {
     requester_pays: OnceCell<Fetched<bool>>,
     object_lock: OnceCell<Fetched<ObjectLock>>,
     owned_by_caller: OnceCell<Fetched<bool>>,
+    replication: OnceCell<Fetched<Vec<ReplicationRule>>>,
+    notifications: OnceCell<Fetched<Vec<Notification>>>,
 }
 
 /// `LocationConstraint` to region code: empty or absent means us-east-1, `EU` means eu-west-1.
