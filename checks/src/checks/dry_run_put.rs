@@ -390,7 +390,7 @@ fn cleanup_phrase(
         Cleanup::NotNeeded => String::new(),
         Cleanup::Deleted => deleted,
         Cleanup::LeftToAnotherRun => "another run wrote over the probe before it was deleted: left for that run to remove".to_owned(),
-        Cleanup::AlreadyGone => "the probe was already gone when it was to be deleted".to_owned(),
+        Cleanup::AlreadyGone => "the probe was gone before it was to be deleted: another run had written over it and removed its own write".to_owned(),
         Cleanup::Retained(until) => format!("object lock retains the probe until {until}: it cannot be deleted before then"),
         Cleanup::MarkerLeft(failure) => format!("deleted it, but a delete marker remains at {location} (removing it failed: {failure})"),
         Cleanup::LeftBehind(failure) if failure.is_access_denied() => format!(
