@@ -20,6 +20,11 @@ store step returns each stored file's version id as `meta.version_id`, and overw
 keep their earlier versions. `--expect-versioning` turns "not enabled" into a failure, for
 setups that rely on version ids.
 
+The state also decides how `dry-run-put` removes its probe without a trace: on a versioned
+bucket it deletes exactly the probe's version by id (s3:DeleteObjectVersion; a plain delete would
+only add a delete marker), with versioning suspended the `null` version by id, and otherwise the
+object while its ETag is still the probe's.
+
 ## Why it matters
 Without versioning, a file stored under an existing key replaces it for good, and no version id
 comes back. With versioning, deleting needs `s3:DeleteObjectVersion` to really remove data, and

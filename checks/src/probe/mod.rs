@@ -222,6 +222,23 @@ impl Context {
         report.sse = crate::checks::bucket_policy::probe_sse(self).await;
         let shape = self.probe_shape();
         let leftovers = self.list_leftovers(&s3, &shape).await;
+        // With the lock state unknown, a retained leftover tells that every upload is kept:
+        // writing again would only add one more retained version.
+        if let (true, false, Some(leftover)) = (
+            report.lock_unread,
+            self.settings.write_locked,
+            leftovers.first(),
+        ) {
+            if let Retention::Retained { mode, until } =
+                self.retention_of(&s3, &leftover.key, &[]).await
+            {
+                report.upload = Upload::NotAttempted(format!(
+                    "an earlier probe at {} is retained by object lock ({mode}) until {until}, so this bucket keeps every upload: nothing was written; pass --write-locked to upload anyway",
+                    leftover.key
+                ));
+                return report;
+            }
+        }
         let body = probe_body(self.probe_run_id());
 
         // Write over the oldest leftover, or else a key of this run's own.

@@ -427,3 +427,44 @@ async fn a_probe_cut_short_by_a_timeout_is_still_deleted_and_reported() {
     let requests = log.lock().unwrap().clone();
     assert_eq!(count(&requests, "DELETE"), 1, "{requests:#?}");
 }
+
+#[tokio::test]
+async fn a_retained_leftover_stops_the_next_run_from_writing_when_the_lock_state_is_unreadable() {
+    let key = leftover_key();
+    let replay = Replay::new()
+        .on(
+            "GET",
+            "?object-lock",
+            403,
+            &[],
+            &s3_error("AccessDenied", "Access Denied"),
+        )
+        .on(
+            "GET",
+            "list-type=2",
+            200,
+            &[],
+            &listing(&key, "e0", PROBE_LEN),
+        )
+        .on(
+            "HEAD",
+            "bucket-preflight-probe-",
+            200,
+            &[
+                ("x-amz-object-lock-mode", "COMPLIANCE"),
+                (
+                    "x-amz-object-lock-retain-until-date",
+                    "2027-01-01T00:00:00.000Z",
+                ),
+            ],
+            "",
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcome, requests) = dry_run(replay, Settings::default()).await;
+    assert_outcome(
+        &outcome,
+        Status::Skip,
+        "retained by object lock (COMPLIANCE) until 2027-01-01T00:00:00Z",
+    );
+    assert_eq!(count(&requests, "PUT"), 0, "{requests:#?}");
+}
