@@ -249,7 +249,14 @@ impl Check for DryRunPut {
                 format!("could not prove the upload: an object appeared at this run's fresh probe key {location} just before the write, and was left untouched"),
                 "Run again (every run uses a new key); if it happens again, find out what writes bucket-preflight-probe-* keys.",
             ),
-            Upload::Failed(failure) => diagnose(ctx, failure).await,
+            Upload::Failed(failure) => {
+                let outcome = diagnose(ctx, failure).await;
+                let policies = readable_policies(ctx).await;
+                match shape_warning(ctx, &policies, &probe.key) {
+                    Some((why, fix)) => outcome.with_detail(format!("Note: {why}. {fix}")),
+                    None => outcome,
+                }
+            }
             Upload::Written { version_id, .. } => written(ctx, probe, &location)
                 .await
                 .with_evidence("version_id", serde_json::json!(version_id))
@@ -284,7 +291,7 @@ async fn written(ctx: &Context, probe: &ProbeReport, location: &str) -> Outcome 
     )];
     let copies = replicas(ctx, &probe.key).await;
     story.push(cleanup_phrase(ctx, probe, location, &copies));
-    story.extend(footprint(ctx, probe, &copies).await);
+    story.extend(footprint(ctx, probe).await);
     let mut findings = Findings::default();
     multipart_findings(ctx, probe, &mut findings);
     let policies = readable_policies(ctx).await;
@@ -314,26 +321,8 @@ async fn written(ctx: &Context, probe: &ProbeReport, location: &str) -> Outcome 
             }
         }
     }
-    let sources: Vec<(&str, &PolicyDocument)> = policies.iter().map(|(s, p)| (*s, p)).collect();
-    let shaped = shape_sensitive_patterns(
-        &sources,
-        &ctx.target.bucket,
-        ctx.target.key_prefix(),
-        &probe.key,
-        ctx.settings.probe_key.as_deref(),
-    );
-    if !shaped.is_empty() {
-        let named: Vec<String> = shaped
-            .iter()
-            .map(|s| format!("{} in the {}", s.pattern, s.place))
-            .collect();
-        findings.warn(
-            format!("the probe key may not represent real keys: {} match keys by their shape", named.join(", ")),
-            match &ctx.settings.probe_key {
-                None => "Run again with --probe-key set to a key a real export produces (e.g. exports/2024/clip.mp4), so the probe is judged like the real files.".to_owned(),
-                Some(real) => format!("The probe key copies {real:?}'s directories and extension but adds .bucket-preflight-probe-<id> to the name; check that these patterns treat real names alike."),
-            },
-        );
+    if let Some((summary, fix)) = shape_warning(ctx, &policies, &probe.key) {
+        findings.warn(summary, fix);
     }
     if let Some(principal) = ctx.settings.principal.as_deref() {
         if caller.as_deref() != Some(principal) {
@@ -353,9 +342,47 @@ async fn written(ctx: &Context, probe: &ProbeReport, location: &str) -> Outcome 
     if outcome.status != crate::Status::Pass {
         outcome.summary = format!("{}; {story}", outcome.summary);
     }
+    if copies.is_none() || ctx.notifications().await.is_err() {
+        outcome = outcome.with_detail("The replication or event notification configuration was unreadable (s3:GetReplicationConfiguration, s3:GetBucketNotification), so copies or events the probe set off are unknown.");
+    }
     outcome
         .with_evidence("identity", serde_json::json!(caller))
         .with_evidence("other_leftovers", probe.other_leftovers.len())
+}
+
+/// A warning when readable policies grant or deny uploads by key shape, so that the probe key
+/// may be judged differently from real files.
+fn shape_warning(
+    ctx: &Context,
+    policies: &[(&'static str, PolicyDocument)],
+    probe_key: &str,
+) -> Option<(String, String)> {
+    let sources: Vec<(&str, &PolicyDocument)> = policies.iter().map(|(s, p)| (*s, p)).collect();
+    let shaped = shape_sensitive_patterns(
+        &sources,
+        &ctx.target.bucket,
+        ctx.target.key_prefix(),
+        probe_key,
+        ctx.settings.probe_key.as_deref(),
+    );
+    if shaped.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = shaped
+        .iter()
+        .map(|s| format!("{} in the {}", s.pattern, s.place))
+        .collect();
+    let fix = match &ctx.settings.probe_key {
+        None => "Run again with --probe-key set to a key a real export produces (e.g. exports/2024/clip.mp4), so the probe is judged like the real files.".to_owned(),
+        Some(real) => format!("The probe key copies {real:?}'s directories and extension but adds .bucket-preflight-probe-<id> to the name; check that these patterns treat real names alike."),
+    };
+    Some((
+        format!(
+            "the probe key may not represent real keys: {} match keys by their shape",
+            named.join(", ")
+        ),
+        fix,
+    ))
 }
 
 /// Replication destinations that copy `key`; `None` when the configuration is unreadable.
@@ -402,11 +429,7 @@ fn cleanup_phrase(
 }
 
 /// What else the write left or set off: other leftovers, retention, notifications.
-async fn footprint(
-    ctx: &Context,
-    probe: &ProbeReport,
-    copies: &Option<Vec<String>>,
-) -> Vec<String> {
+async fn footprint(ctx: &Context, probe: &ProbeReport) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(first) = probe.other_leftovers.first() {
         notes.push(format!(
@@ -416,7 +439,8 @@ async fn footprint(
     }
     if probe.lock_unread {
         notes.push(match &probe.retention {
-            Retention::Retained { mode, until } => format!("object lock ({mode}) retains the probe until {until}"),
+            // The cleanup says until when.
+            Retention::Retained { .. } => String::new(),
             Retention::NotRetained => "the object lock configuration was unreadable; the probe was not retained".to_owned(),
             Retention::Unknown(why) => format!("the object lock configuration and the probe's retention were unreadable ({why}): under default retention the probe stays until retention ends"),
             Retention::NotChecked => String::new(),
@@ -434,9 +458,6 @@ async fn footprint(
                 fired.join(", ")
             ));
         }
-    }
-    if copies.is_none() || ctx.notifications().await.is_err() {
-        notes.push("replication or event notifications were unreadable, so copies or events the probe set off are unknown".to_owned());
     }
     notes.retain(|n| !n.is_empty());
     notes

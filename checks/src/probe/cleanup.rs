@@ -7,9 +7,11 @@
 //!   DeleteObject would leave a delete marker behind for every run.
 //! - Unversioned: DeleteObject with `If-Match` on the ETag the probe got, so an object another
 //!   run wrote over it in the meantime survives (412). Conditional deletes also need
-//!   s3:GetObject; without it the delete is repeated unconditionally, which is still safe on a
-//!   key no one else writes (every run has its own). Should S3 answer with a delete marker after
-//!   all (versioning the tool could not read), that marker is removed by its version id.
+//!   s3:GetObject; without it the delete is repeated unconditionally. The key is this run's own,
+//!   so only a run that wrote over it in that very instant (taking it for a leftover) can lose
+//!   its write, and that run then finds it gone rather than deleting anything itself. Should S3
+//!   answer with a delete marker after all (versioning the tool could not read), that marker is
+//!   removed by its version id.
 //!
 //! A timeout aborts a check by dropping its future. [`CleanupGuard`] is armed from the moment the
 //! probe exists until its cleanup finished; dropped armed, it hands the cleanup to a task of its

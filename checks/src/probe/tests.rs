@@ -468,3 +468,24 @@ async fn a_retained_leftover_stops_the_next_run_from_writing_when_the_lock_state
     );
     assert_eq!(count(&requests, "PUT"), 0, "{requests:#?}");
 }
+
+#[tokio::test]
+async fn a_refused_probe_under_shape_matching_grants_points_at_probe_key() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Mp4Only","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/exporter"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*.mp4"}]}"#;
+    let replay = policy_route(Replay::new(), policy)
+        .on(
+            "PUT",
+            "amazonaws.com",
+            403,
+            &[],
+            &s3_error("AccessDenied", "Access Denied"),
+        )
+        .healthy_bucket("eu-west-1");
+    let (outcome, _) = dry_run(replay, Settings::default()).await;
+    assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+    let detail = outcome.detail.unwrap_or_default();
+    assert!(
+        detail.contains("Mp4Only") && detail.contains("--probe-key"),
+        "{detail}"
+    );
+}
