@@ -156,7 +156,7 @@ pub struct CheckArgs {
 
     /// Shape the dry-run probe's key like this real export key (e.g. exports/2024/clip.mp4):
     /// same directories and extension, so that policies granting by key shape judge it alike.
-    #[arg(long, value_name = "KEY", conflicts_with = "no_write")]
+    #[arg(long, value_name = "KEY")]
     pub probe_key: Option<String>,
 
     /// Run only these checks (and the checks they require), comma-separated.

@@ -257,10 +257,22 @@ impl Check for DryRunPut {
                     None => outcome,
                 }
             }
-            Upload::Written { version_id, .. } => written(ctx, probe, &location)
+            Upload::Written {
+                version_id,
+                replaced_earlier_probe,
+            } => written(ctx, probe, &location)
                 .await
                 .with_evidence("version_id", serde_json::json!(version_id))
-                .with_evidence("cleaned_up", matches!(probe.cleanup, Cleanup::Deleted)),
+                .with_evidence("replaced_earlier_probe", *replaced_earlier_probe)
+                .with_evidence("cleaned_up", matches!(probe.cleanup, Cleanup::Deleted))
+                .with_evidence(
+                    "multipart",
+                    match &probe.multipart {
+                        Multipart::NotNeeded => "not_needed",
+                        Multipart::Proved => "proved",
+                        Multipart::Refused { .. } => "refused",
+                    },
+                ),
         };
         outcome
             .with_evidence("key", probe.key.as_str())
@@ -290,7 +302,7 @@ async fn written(ctx: &Context, probe: &ProbeReport, location: &str) -> Outcome 
         "uploaded a probe to {location} as the store step would{who}{replaced}"
     )];
     let copies = replicas(ctx, &probe.key).await;
-    story.push(cleanup_phrase(ctx, probe, location, &copies));
+    story.push(cleanup_phrase(probe, location, &copies));
     story.extend(footprint(ctx, probe).await);
     let mut findings = Findings::default();
     multipart_findings(ctx, probe, &mut findings);
@@ -397,12 +409,7 @@ async fn replicas(ctx: &Context, key: &str) -> Option<Vec<String>> {
     )
 }
 
-fn cleanup_phrase(
-    ctx: &Context,
-    probe: &ProbeReport,
-    location: &str,
-    copies: &Option<Vec<String>>,
-) -> String {
+fn cleanup_phrase(probe: &ProbeReport, location: &str, copies: &Option<Vec<String>>) -> String {
     let deleted = match copies.as_deref() {
         Some([]) => "deleted it again".to_owned(),
         Some(destinations) => format!("deleted it here, but replication has copied it to {} and a deleted version is not deleted in replicas", destinations.join(", ")),
@@ -422,7 +429,7 @@ fn cleanup_phrase(
         Cleanup::MarkerLeft(failure) => format!("deleted it, but a delete marker remains at {location} (removing it failed: {failure})"),
         Cleanup::LeftBehind(failure) if failure.is_access_denied() => format!(
             "the probe stays at {location} ({delete_permission} is not granted, which the export does not need); the next run writes over it instead of adding one{}",
-            if ctx.target.endpoint.is_none() && probe.upload_version_id().is_some() { ", leaving one more noncurrent version" } else { "" }
+            if probe.upload_version_id().is_some() { ", leaving one more noncurrent version each time" } else { "" }
         ),
         Cleanup::LeftBehind(failure) => format!("the probe stays at {location} (deleting it failed: {failure})"),
     }
