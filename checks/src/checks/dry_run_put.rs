@@ -294,12 +294,15 @@ async fn written(ctx: &Context, probe: &ProbeReport, location: &str) -> Outcome 
         } => " (writing over an earlier run's probe)",
         _ => "",
     };
-    let who = caller
-        .as_deref()
-        .map(|arn| format!(" as {arn}"))
-        .unwrap_or_default();
+    // Whose upload this proves: the caller's, whatever --principal says.
+    let who = match caller.as_deref() {
+        Some(arn) => format!(", proving uploads by {arn}"),
+        None => {
+            ", proving uploads by these credentials (whose identity STS did not tell)".to_owned()
+        }
+    };
     let mut story = vec![format!(
-        "uploaded a probe to {location} as the store step would{who}{replaced}"
+        "uploaded a probe to {location} as the store step would{replaced}{who}"
     )];
     let copies = replicas(ctx, &probe.key).await;
     story.push(cleanup_phrase(probe, location, &copies));

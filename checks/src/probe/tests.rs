@@ -226,7 +226,7 @@ async fn the_dry_run_names_whose_upload_it_proved() {
     assert_outcome(
         &outcome,
         Status::Pass,
-        "as arn:aws:iam::111122223333:user/exporter",
+        "proving uploads by arn:aws:iam::111122223333:user/exporter",
     );
     let settings = Settings {
         principal: Some("arn:aws:iam::111122223333:role/transloadit".into()),
