@@ -157,7 +157,7 @@ impl Context {
             }
             _ => self.target.effective_url_prefix(),
         };
-        format!("{prefix}{key}")
+        format!("{prefix}{}", naming::url_path(key))
     }
 
     /// The URL of this run's own probe key.

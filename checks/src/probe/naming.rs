@@ -119,6 +119,19 @@ impl KeyShape {
     }
 }
 
+/// `key` as a URL path: everything but unreserved characters and `/` percent-encoded, so that
+/// a `--probe-key` with spaces, `#` or `?` still names the object.
+pub fn url_path(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Checks `--probe-key` against the path: it must be a plain object key under the path's fixed
 /// prefix, so that the probe lands where exports land.
 pub fn validate_probe_key(key: &str, key_prefix: &str) -> Result<(), String> {
@@ -208,6 +221,12 @@ mod tests {
             KeyShape::like(".hidden").key(id),
             format!(".hidden.bucket-preflight-probe-{id}")
         );
+    }
+
+    #[test]
+    fn keys_become_url_paths() {
+        assert_eq!(url_path("exports/a b#1?.mp4"), "exports/a%20b%231%3F.mp4");
+        assert_eq!(url_path("exports/ü.txt"), "exports/%C3%BC.txt");
     }
 
     #[test]
