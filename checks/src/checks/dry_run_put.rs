@@ -5,9 +5,11 @@ use crate::acl_rules::BpaFlags;
 use crate::api_error::ApiFailure;
 use crate::check::{Category, Check, CheckInfo};
 use crate::denial::{allow_statement, objects_arn, Denial};
-use crate::iam::{parse_policy, PolicyDocument};
-use crate::probe::policy_fit::{conditional_header_gap, shape_sensitive_patterns};
-use crate::probe::{Cleanup, Multipart, ProbeReport, Retention, Upload};
+use crate::iam::PolicyDocument;
+use crate::probe::policy_fit::{
+    conditional_header_gap, readable_policies, shape_sensitive_patterns,
+};
+use crate::probe::{Cleanup, Multipart, ProbeReport, Upload};
 use crate::{Context, Findings, Outcome};
 use async_trait::async_trait;
 
@@ -304,9 +306,8 @@ async fn written(ctx: &Context, probe: &ProbeReport, location: &str) -> Outcome 
     let mut story = vec![format!(
         "uploaded a probe to {location} as the store step would{replaced}{who}"
     )];
-    let copies = replicas(ctx, &probe.key).await;
-    story.push(cleanup_phrase(probe, location, &copies));
-    story.extend(footprint(ctx, probe).await);
+    let footprint = ctx.probe_footprint(probe, location).await;
+    story.extend(footprint.sentences);
     let mut findings = Findings::default();
     multipart_findings(ctx, probe, &mut findings);
     let policies = readable_policies(ctx).await;
@@ -357,7 +358,7 @@ async fn written(ctx: &Context, probe: &ProbeReport, location: &str) -> Outcome 
     if outcome.status != crate::Status::Pass {
         outcome.summary = format!("{}; {story}", outcome.summary);
     }
-    if copies.is_none() || ctx.notifications().await.is_err() {
+    if footprint.side_effects_unknown {
         outcome = outcome.with_detail("The replication or event notification configuration was unreadable (s3:GetReplicationConfiguration, s3:GetBucketNotification), so copies or events the probe set off are unknown.");
     }
     outcome
@@ -400,79 +401,6 @@ fn shape_warning(
     ))
 }
 
-/// Replication destinations that copy `key`; `None` when the configuration is unreadable.
-async fn replicas(ctx: &Context, key: &str) -> Option<Vec<String>> {
-    let rules = ctx.replication().await.as_ref().ok()?;
-    Some(
-        rules
-            .iter()
-            .filter(|r| r.copies(key))
-            .map(|r| r.destination.clone())
-            .collect(),
-    )
-}
-
-fn cleanup_phrase(probe: &ProbeReport, location: &str, copies: &Option<Vec<String>>) -> String {
-    let deleted = match copies.as_deref() {
-        Some([]) => "deleted it again".to_owned(),
-        Some(destinations) => format!("deleted it here, but replication has copied it to {} and a deleted version is not deleted in replicas", destinations.join(", ")),
-        None => "deleted it again (replicas, if replication is set up, keep their copy)".to_owned(),
-    };
-    let delete_permission = if probe.upload_version_id().is_some() {
-        "s3:DeleteObjectVersion"
-    } else {
-        "s3:DeleteObject"
-    };
-    match &probe.cleanup {
-        Cleanup::NotNeeded => String::new(),
-        Cleanup::Deleted => deleted,
-        Cleanup::LeftToAnotherRun => "another run wrote over the probe before it was deleted: left for that run to remove".to_owned(),
-        Cleanup::AlreadyGone => "the probe was gone before it was to be deleted: another run had written over it and removed its own write".to_owned(),
-        Cleanup::Retained(until) => format!("object lock retains the probe until {until}: it cannot be deleted before then"),
-        Cleanup::MarkerLeft(failure) => format!("deleted it, but a delete marker remains at {location} (removing it failed: {failure})"),
-        Cleanup::LeftBehind(failure) if failure.is_access_denied() => format!(
-            "the probe stays at {location} ({delete_permission} is not granted, which the export does not need); the next run writes over it instead of adding one{}",
-            if probe.upload_version_id().is_some() { ", leaving one more noncurrent version each time" } else { "" }
-        ),
-        Cleanup::LeftBehind(failure) => format!("the probe stays at {location} (deleting it failed: {failure})"),
-    }
-}
-
-/// What else the write left or set off: other leftovers, retention, notifications.
-async fn footprint(ctx: &Context, probe: &ProbeReport) -> Vec<String> {
-    let mut notes = Vec::new();
-    if let Some(first) = probe.other_leftovers.first() {
-        notes.push(format!(
-            "{} other earlier probe(s) remain under the prefix, e.g. {first}",
-            probe.other_leftovers.len()
-        ));
-    }
-    if probe.lock_unread {
-        notes.push(match &probe.retention {
-            // The cleanup says until when.
-            Retention::Retained { .. } => String::new(),
-            Retention::NotRetained => "the object lock configuration was unreadable; the probe was not retained".to_owned(),
-            Retention::Unknown(why) => format!("the object lock configuration and the probe's retention were unreadable ({why}): under default retention the probe stays until retention ends"),
-            Retention::NotChecked => String::new(),
-        });
-    }
-    if let Ok(targets) = ctx.notifications().await {
-        let fired: Vec<String> = targets
-            .iter()
-            .filter(|n| n.fires_on_create(&probe.key))
-            .map(|n| n.describe())
-            .collect();
-        if !fired.is_empty() {
-            notes.push(format!(
-                "the upload triggered ObjectCreated notifications to {}",
-                fired.join(", ")
-            ));
-        }
-    }
-    notes.retain(|n| !n.is_empty());
-    notes
-}
-
 fn multipart_findings(ctx: &Context, probe: &ProbeReport, findings: &mut Findings) {
     let Multipart::Refused {
         step,
@@ -503,18 +431,4 @@ fn multipart_findings(ctx: &Context, probe: &ProbeReport, findings: &mut Finding
             format!("aws s3api abort-multipart-upload --bucket {} --key {} --upload-id {upload_id}", ctx.target.bucket, probe.key),
         );
     }
-}
-
-/// The policies this run can read, parsed: the bucket policy and `--policy-file`.
-async fn readable_policies(ctx: &Context) -> Vec<(&'static str, PolicyDocument)> {
-    let mut policies = Vec::new();
-    if let Ok(Some(text)) = ctx.policy().await {
-        if let Ok(policy) = parse_policy(text) {
-            policies.push(("bucket policy", policy));
-        }
-    }
-    if let Some(file) = &ctx.settings.policy_document {
-        policies.push(("--policy-file", file.document.clone()));
-    }
-    policies
 }

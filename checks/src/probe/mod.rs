@@ -23,11 +23,13 @@
 //! id; without s3:DeleteObjectVersion each run leaves one noncurrent version of that one key.
 
 mod cleanup;
+mod footprint;
 mod multipart;
 pub mod naming;
 pub mod policy_fit;
 
 pub use cleanup::{finish_interrupted_cleanups, Cleanup, Write};
+pub use footprint::Footprint;
 pub use multipart::Multipart;
 pub use naming::{probe_body, validate_probe_key, KeyShape, PROBE_BODY, PROBE_LEN, PROBE_MARKER};
 pub use policy_fit::Precondition;

@@ -10,7 +10,8 @@
 //!   differently from the real files. [`shape_sensitive_patterns`] names such patterns.
 
 use crate::iam::policy::{Condition, PatternList, Statement};
-use crate::iam::{evaluate, Decision, PolicyDocument, PolicyKind, Request};
+use crate::iam::{evaluate, parse_policy, Decision, PolicyDocument, PolicyKind, Request};
+use crate::Context;
 use std::collections::BTreeMap;
 use wildmatch::WildMatch;
 
@@ -209,10 +210,23 @@ fn object_part<'a>(pattern: &'a str, bucket: &str) -> Option<&'a str> {
         .then_some(object)
 }
 
+/// The policies this run can read, parsed: the bucket policy and `--policy-file`.
+pub async fn readable_policies(ctx: &Context) -> Vec<(&'static str, PolicyDocument)> {
+    let mut policies = Vec::new();
+    if let Ok(Some(text)) = ctx.policy().await {
+        if let Ok(policy) = parse_policy(text) {
+            policies.push(("bucket policy", policy));
+        }
+    }
+    if let Some(file) = &ctx.settings.policy_document {
+        policies.push(("--policy-file", file.document.clone()));
+    }
+    policies
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::iam::parse_policy;
 
     fn policy(statements: &str) -> PolicyDocument {
         parse_policy(&format!(
