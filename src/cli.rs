@@ -171,6 +171,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "ARN", value_parser = parse_principal_arn)]
     pub principal: Option<String>,
 
+    /// Shape the dry-run probe's key like this real export key (e.g. exports/2024/clip.mp4):
+    /// same directories and extension, so that policies granting by key shape judge it alike.
+    #[arg(long, value_name = "KEY")]
+    pub probe_key: Option<String>,
+
     /// Run only these checks (and the checks they require), comma-separated.
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub only: Vec<String>,

@@ -204,6 +204,12 @@ async fn check(args: CheckArgs) -> ExitCode {
         endpoint_source: endpoints.s3.as_ref().map(|e| e.source.clone()),
         sts_endpoint: sts_endpoint.map(|e| e.url.clone()),
     };
+    if let Some(key) = &args.probe_key {
+        if let Err(message) = preflight::probe::validate_probe_key(key, target.key_prefix()) {
+            eprintln!("error: {message}");
+            return ExitCode::from(USAGE_ERROR);
+        }
+    }
     let session = if plan.needs_network() {
         let options = preflight::SessionOptions {
             endpoint_url: target.endpoint.clone(),
@@ -231,6 +237,7 @@ async fn check(args: CheckArgs) -> ExitCode {
         expect_versioning: args.expect_versioning,
         principal: args.principal.clone(),
         policy_document,
+        probe_key: args.probe_key.clone(),
     };
     let ctx = match &session {
         Some(session) => Context::online(target.clone(), session.clone()),
@@ -242,6 +249,15 @@ async fn check(args: CheckArgs) -> ExitCode {
         whole_run: Duration::from_secs(args.timeout),
     };
     let results = runner::run(&plan, Arc::new(ctx), limits).await;
+    // A probe whose check timed out after the upload is still being removed: wait for it, and
+    // say what became of it.
+    let secrets = session.as_ref().map(|s| s.secrets()).unwrap_or_default();
+    for mut note in preflight::probe::finish_interrupted_cleanups(Duration::from_secs(30)).await {
+        for secret in secrets.iter().filter(|s| s.len() >= 8) {
+            note = note.replace(secret.as_str(), "[REDACTED]");
+        }
+        eprintln!("note: {note}");
+    }
     let mut report = Report::new(target, results);
     if let Some(session) = &session {
         report.redact(&session.secrets());

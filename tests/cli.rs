@@ -236,6 +236,24 @@ fn bad_input_is_exit_2_with_one_clear_line() {
 }
 
 #[test]
+fn a_probe_key_must_be_a_plain_key_under_the_path() {
+    let path = ["--path", "exports/${unique_prefix}/${file.url_name}"];
+    for (key, needle) in [
+        (
+            "other/clip.mp4",
+            "not under the path's fixed prefix \"exports/\"",
+        ),
+        ("exports/${file.name}", "contains a variable"),
+        ("/exports/clip.mp4", "without a leading or trailing /"),
+        ("", "must not be empty"),
+    ] {
+        let mut args = vec!["check", "my-bucket", "--probe-key", key];
+        args.extend(path);
+        assert_usage_error(&args, &["--probe-key", needle]);
+    }
+}
+
+#[test]
 fn missing_arguments_are_usage_errors() {
     let r = run(&["check"]);
     assert_eq!(r.code, 2);

@@ -235,14 +235,19 @@ async fn object_lock_retention_keeps_the_dry_run_from_writing() {
 async fn the_probe_never_replaces_an_object_it_did_not_write() {
     let emulator = Emulator::start();
     let foreign = b"somebody's real file".to_vec();
+    // The old fixed probe name, and a reserved-looking name of another size: both someone's.
+    let lookalike = "exports/bucket-preflight-probe-0123456789abcdef0123456789abcdef.txt";
     let setup = BucketSetup {
-        objects: vec![("exports/bucket-preflight-probe.txt".into(), foreign.clone())],
+        objects: vec![
+            ("exports/bucket-preflight-probe.txt".into(), foreign.clone()),
+            (lookalike.into(), foreign.clone()),
+        ],
         ..Default::default()
     };
     emulator
         .create_bucket("taken-key", "us-east-1", &setup)
         .await;
-    let (code, report) = check(
+    let (_, report) = check(
         &emulator,
         "taken-key",
         &[
@@ -252,36 +257,37 @@ async fn the_probe_never_replaces_an_object_it_did_not_write() {
             "exports/${unique_prefix}/${file.url_name}",
         ],
     );
-    assert_eq!(code, 1);
-    assert_result(
-        &report,
-        "dry-run-put",
-        "fail",
-        "cannot identify as its own probe already exists at s3://taken-key/exports/bucket-preflight-probe.txt",
+    assert_result(&report, "dry-run-put", "pass", "deleted it again");
+    for key in ["exports/bucket-preflight-probe.txt", lookalike] {
+        let body = emulator
+            .s3("us-east-1")
+            .get_object()
+            .bucket("taken-key")
+            .key(key)
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+        assert_eq!(body.to_vec(), foreign, "{key} is untouched");
+    }
+    assert_eq!(
+        object_keys(&emulator, "us-east-1", "taken-key").await.len(),
+        2
     );
-    let body = emulator
-        .s3("us-east-1")
-        .get_object()
-        .bucket("taken-key")
-        .key("exports/bucket-preflight-probe.txt")
-        .send()
-        .await
-        .unwrap()
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes();
-    assert_eq!(body.to_vec(), foreign, "the existing object is untouched");
 }
 
 #[tokio::test]
 async fn an_earlier_probe_is_reused_and_removed() {
     let emulator = Emulator::start();
+    let earlier = "0123456789abcdef0123456789abcdef";
     let setup = BucketSetup {
         objects: vec![(
-            "bucket-preflight-probe.txt".into(),
-            preflight::probe::PROBE_BODY.to_vec(),
+            preflight::probe::KeyShape::default_for("").key(earlier),
+            preflight::probe::probe_body(earlier),
         )],
         ..Default::default()
     };
@@ -297,7 +303,7 @@ async fn an_earlier_probe_is_reused_and_removed() {
         &report,
         "dry-run-put",
         "pass",
-        "replacing an earlier run's probe",
+        "writing over an earlier run's probe",
     );
     assert!(object_keys(&emulator, "us-east-1", "leftover-probe")
         .await
@@ -450,7 +456,7 @@ async fn a_user_with_the_minimal_policy_can_export() {
         &report,
         "dry-run-put",
         "pass",
-        "the probe stays at s3://iam-exports/bucket-preflight-probe.txt",
+        "the probe stays at s3://iam-exports/bucket-preflight-probe-",
     );
     // A configuration read this user may not make is a warning naming the permission, never a
     // pass. (moto enforces this one; it lets most other configuration reads through.)
@@ -466,7 +472,7 @@ async fn a_user_with_the_minimal_policy_can_export() {
         &again,
         "dry-run-put",
         "pass",
-        "replacing an earlier run's probe",
+        "writing over an earlier run's probe",
     );
 }
 

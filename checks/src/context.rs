@@ -22,6 +22,9 @@ pub struct Settings {
     pub principal: Option<String>,
     /// A policy document to analyse offline (`policy-document`), already parsed.
     pub policy_document: Option<PolicyFile>,
+    /// A real export key (`--probe-key`) whose shape the dry-run probe's key copies, already
+    /// checked with [`crate::probe::validate_probe_key`].
+    pub probe_key: Option<String>,
 }
 
 /// A policy given with `--policy-file`.
@@ -42,6 +45,7 @@ impl Default for Settings {
             expect_versioning: false,
             principal: None,
             policy_document: None,
+            probe_key: None,
         }
     }
 }

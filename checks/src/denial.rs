@@ -90,15 +90,6 @@ pub fn allow_statement(sid: &str, actions: &[&str], resource: &str) -> String {
         .to_string()
 }
 
-/// The ARN of a bucket, and of the objects under a prefix.
-pub fn bucket_arn(bucket: &str) -> String {
-    format!("arn:aws:s3:::{bucket}")
-}
-
-pub fn objects_arn(bucket: &str, prefix: &str) -> String {
-    format!("arn:aws:s3:::{bucket}/{prefix}*")
-}
-
 /// The remediation for a denied call: grant `action` on `resource`, or lift the explicit deny
 /// that S3 named.
 pub fn grant_remediation(action: &str, resource: &str, sid: &str, failure: &ApiFailure) -> String {
@@ -180,7 +171,7 @@ mod tests {
 
     #[test]
     fn statements_are_valid_json() {
-        let s = allow_statement("ListExportBucket", &["s3:ListBucket"], &bucket_arn("b-1"));
+        let s = allow_statement("ListExportBucket", &["s3:ListBucket"], &crate::partition::bucket_arn("aws", "b-1"));
         assert_eq!(
             s,
             r#"{"Sid":"ListExportBucket","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b-1"}"#

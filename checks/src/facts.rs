@@ -11,6 +11,9 @@ use crate::context::Context;
 use aws_sdk_s3::types::{BucketVersioningStatus, Payer};
 use tokio::sync::OnceCell;
 
+mod side_effects;
+pub use side_effects::{Notification, ReplicationRule};
+
 pub type Fetched<T> = Result<T, ApiFailure>;
 
 /// What HeadBucket established.
@@ -71,6 +74,8 @@ pub(crate) struct BucketFacts {
     owned_by_caller: OnceCell<Fetched<bool>>,
     /// Who owns the bucket (see `bucket_owner.rs`).
     pub(crate) owner: crate::bucket_owner::OwnerFacts,
+    replication: OnceCell<Fetched<Vec<ReplicationRule>>>,
+    notifications: OnceCell<Fetched<Vec<Notification>>>,
 }
 
 /// `LocationConstraint` to region code: empty or absent means us-east-1, `EU` means eu-west-1.

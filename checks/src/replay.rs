@@ -161,6 +161,8 @@ impl Replay {
             .on("GET", "?encryption", 200, &[], r#"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"#)
             .on("GET", "?policy", 404, &[], &s3_error("NoSuchBucketPolicy", "The bucket policy does not exist"))
             .on("GET", "?requestPayment", 200, &[], r#"<RequestPaymentConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Payer>BucketOwner</Payer></RequestPaymentConfiguration>"#)
+            .on("GET", "?replication", 404, &[], &s3_error("ReplicationConfigurationNotFoundError", "The replication configuration was not found"))
+            .on("GET", "?notification", 200, &[], r#"<NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>"#)
             .on("GET", "?object-lock", 404, &[], &s3_error("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"))
             .on("GET", "list-type=2", 200, &[], r#"<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>my-bucket</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>"#)
             .on("PUT", "amazonaws.com", 200, &[("etag", "\"0123456789abcdef0123456789abcdef\"")], "")

@@ -1,11 +1,16 @@
-//! `dry-run-put`: a real upload, exactly as the store step sends it, and its cleanup.
+//! `dry-run-put`: a real upload, exactly as the store step sends it, its cleanup, and its
+//! footprint.
 
 use crate::api_error::ApiFailure;
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{allow_statement, objects_arn, Denial};
+use crate::denial::{allow_statement, Denial};
 use crate::denial_causes::{bare_denial_causes, bucket_policy_evidence, PolicyEvidence};
-use crate::probe::{Cleanup, Upload, PROBE_NAME};
-use crate::{Context, Outcome};
+use crate::iam::PolicyDocument;
+use crate::probe::policy_fit::{
+    conditional_header_gap, readable_policies, shape_sensitive_patterns,
+};
+use crate::probe::{Cleanup, Multipart, ProbeReport, Upload};
+use crate::{Context, Findings, Outcome};
 use async_trait::async_trait;
 
 pub struct DryRunPut;
@@ -17,22 +22,49 @@ static INFO: CheckInfo = CheckInfo {
     online: true,
     requires: &["bucket-exists"],
     docs: r#"## What it checks
-Uploads a small probe object (`bucket-preflight-probe.txt` under the path's fixed prefix)
-exactly as the store step would: the same ACL header (none for `bucket-default`),
-`Content-Type`, and `If-None-Match: *` so that it can never replace an existing object. Then it
-deletes the probe again — on a versioned bucket, exactly the version it created.
+Uploads a small probe object exactly as the store step would: the same ACL header (none for
+`bucket-default`), `Content-Type`, and the encryption header a bucket policy demands. Then it
+deletes exactly what it wrote, and says what it left and what the write set off.
+
+Every run proves the upload, and never touches an object it did not write:
+- Each run writes a key of its own: `PREFIX` + `bucket-preflight-probe-<run id>.txt`, with
+  `If-None-Match: *`. Keys of this exact shape (32 hex digits, the probe's size) are reserved
+  for the tool. `--probe-key exports/2024/clip.mp4` shapes the key like a real one instead
+  (`exports/2024/clip.bucket-preflight-probe-<run id>.mp4`).
+- Earlier probes that could not be deleted are found with ListObjectsV2 (s3:ListBucket only).
+  The run then writes over the oldest one with `If-Match` on its listed ETag instead of adding
+  a key (s3:PutObject only; anything written there in between makes it fail with 412 and is
+  left alone). So without s3:DeleteObject at most one probe stays per prefix, and every later
+  run still proves the upload — also under SSE-KMS without s3:GetObject.
+- Cleanup: on a versioned bucket it deletes exactly the versions it created, by id
+  (s3:DeleteObjectVersion; no delete marker); with versioning suspended, the `null` version by
+  id; otherwise DeleteObject with `If-Match` on its own ETag, so a write by another run survives.
+  Two runs at once therefore neither delete each other's write nor take it for a stranger's.
+  If a timeout cuts the check short after the upload, the cleanup still runs and the
+  application reports what became of the probe.
+- Under SSE-KMS it also runs a one-part multipart upload (large files), which needs
+  kms:Decrypt on the key besides kms:GenerateDataKey, and removes it again.
+- When the object lock state cannot be read (export credentials rarely have
+  s3:GetBucketObjectLockConfiguration), a probe under default retention could not be deleted
+  until retention ends: the run writes anyway, then reads the probe's retention (HeadObject:
+  `x-amz-object-lock-mode`, `x-amz-object-lock-retain-until-date`) and says whether it stays.
+  Known default retention skips the check unless `--write-locked` is given.
+- Side effects are reported where readable: replication rules that copy the probe (deleting a
+  version here does not delete the replica) and ObjectCreated notifications (Lambda, SQS, SNS,
+  EventBridge) that the upload triggers.
+
+It does not pass when the proof does not stand for the export: a bucket policy that denies
+PutObject without `If-None-Match` (the probe sends it, Transloadit does not); policy resource
+patterns that match keys by shape (`BUCKET/exports/*/*`, `BUCKET/*.mp4`), so that the probe key
+may be judged differently from real files (use `--probe-key`); or `--principal`, because the
+upload proves the caller's rights, not the principal's.
 
 Every failure is mapped to its cause: 403 AccessDenied (with the missing permission when S3
 names it; for a bare 403, as S3 answers cross-account requests, the causes the other checks
 prove come first — a bucket policy Deny matching the request as the probe sent it, Block Public
 Access refusing its ACL — then SSE-KMS, requester pays, a missing cross-account grant and the
-IAM policy as possibilities), 400 AccessControlListNotSupported (ACLs disabled), KMS denials,
-and 412 (an object the tool did not write already sits at the probe key: it is left alone).
-
-Repeated runs reuse one probe key per prefix. An existing object at that key is replaced only
-when it provably is an earlier probe (ETag equal to the MD5 of the probe content, found with
-ListObjectsV2), and then only with `If-Match` on that ETag. `--no-write` skips this check; so
-does object lock with default retention, unless `--write-locked` is given.
+IAM policy as possibilities), 400 AccessControlListNotSupported (ACLs disabled) and KMS
+denials. `--no-write` skips this check.
 
 ## Why it matters
 Every other check predicts; this one proves. Some causes — service control policies, KMS key
@@ -42,22 +74,26 @@ policies, organisation-level settings — are invisible to a caller that can onl
 Follow the remediation of the failure. Typical ones:
 - `s3:PutObject` (and `s3:PutObjectAcl` when an ACL is sent) on `arn:aws:s3:::BUCKET/PREFIX*`;
 - `acl: bucket-default` when ACLs are disabled or Block Public Access refuses public ACLs;
-- `kms:GenerateDataKey` on the bucket's KMS key.
-Without `s3:DeleteObject` the probe stays behind (and is reused next time); delete it by hand
-if you like.
+- `kms:GenerateDataKey` and `kms:Decrypt` on the bucket's KMS key.
+Without `s3:DeleteObject` (or `s3:DeleteObjectVersion` on versioned buckets) one probe stays
+under the prefix and is reused by the next run; delete it by hand if you like.
 
 ## References
 - PutObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
 - Conditional writes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+- Conditional deletes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html
+- Multipart uploads with SSE-KMS: https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions
+- Object lock: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+- Replication of deletes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/delete-marker-replication.html
+- Event notifications: https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html
 - Troubleshoot access denied (403) errors: https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html
 "#,
 };
 
 /// Explains a failed probe upload.
 async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
-    let bucket = &ctx.target.bucket;
     let acl = ctx.target.acl;
-    let objects = objects_arn(bucket, ctx.target.key_prefix());
+    let objects = ctx.objects_arn();
     if failure.is_not_implemented() {
         return Outcome::skip(format!("conditional uploads are not supported by this endpoint ({failure}); nothing was written"));
     }
@@ -184,9 +220,12 @@ impl Check for DryRunPut {
         let probe = ctx.probe().await;
         let location = format!("s3://{}/{}", ctx.target.bucket, probe.key);
         let mut headers = match ctx.target.acl.canned_header() {
-            Some(acl) => format!("x-amz-acl: {acl}, If-None-Match: *"),
-            None => "no ACL header, If-None-Match: *".to_owned(),
+            Some(acl) => format!("x-amz-acl: {acl}"),
+            None => "no ACL header".to_owned(),
         };
+        if let Some(precondition) = &probe.precondition {
+            headers.push_str(&format!(", {}", precondition.header()));
+        }
         if let Some(sse) = &probe.sse {
             // Sent because the bucket policy demands it: the store step must send it too.
             headers.push_str(&format!(
@@ -195,38 +234,190 @@ impl Check for DryRunPut {
         }
         let outcome = match &probe.upload {
             Upload::NotAttempted(reason) => return Outcome::skip(reason.clone()),
-            Upload::Unidentified => {
-                return Outcome::warn(
-                    format!("nothing was uploaded: an object of the probe's size is at {location}, probably left by an earlier run, but SSE-KMS ETags cannot prove it and HeadObject was refused"),
-                    format!("Delete {location} if it is the probe, or grant s3:DeleteObject (runs then clean up after themselves) or s3:GetObject (to recognise it)."),
-                )
-                .with_evidence("key", probe.key.as_str())
+            // Every run has a fresh key: whatever is there is someone else's, and nothing about
+            // the bucket follows from it.
+            Upload::KeyTaken => Outcome::warn(
+                format!("could not prove the upload: an object appeared at this run's fresh probe key {location} just before the write, and was left untouched"),
+                "Run again (every run uses a new key); if it happens again, find out what writes bucket-preflight-probe-* keys.",
+            ),
+            Upload::Failed(failure) => {
+                let outcome = diagnose(ctx, failure).await;
+                let policies = readable_policies(ctx).await;
+                match shape_warning(ctx, &policies, &probe.key) {
+                    Some((why, fix)) => outcome.with_detail(format!("Note: {why}. {fix}")),
+                    None => outcome,
+                }
             }
-            Upload::KeyTaken => {
-                return Outcome::fail(
-                    format!("an object bucket-preflight cannot identify as its own probe already exists at {location}; it was left untouched"),
-                    format!("If that object is yours to remove, delete it and run again; otherwise change --path so the probe ({PROBE_NAME}) lands under another prefix."),
-                )
-                .with_evidence("key", probe.key.as_str())
-            }
-            Upload::Failed(failure) => return diagnose(ctx, failure).await.with_evidence("key", probe.key.as_str()).with_evidence("request", headers),
-            Upload::Written { version_id, replaced_earlier_probe } => {
-                let cleanup = match &probe.cleanup {
-                    Cleanup::Deleted => "and deleted it again".to_owned(),
-                    Cleanup::LeftBehind(failure) => format!(
-                        "the probe stays at {location} (deleting it failed: {}); the next run reuses it",
-                        if failure.is_access_denied() { "s3:DeleteObject is not granted, which the export does not need".to_owned() } else { failure.to_string() }
-                    ),
-                    Cleanup::NotNeeded => String::new(),
-                };
-                let replaced = if *replaced_earlier_probe { " (replacing an earlier run's probe)" } else { "" };
-                Outcome::pass(format!("uploaded a probe to {location} as the store step would{replaced}; {cleanup}"))
-                    .with_evidence("version_id", serde_json::json!(version_id))
-                    .with_evidence("cleaned_up", matches!(probe.cleanup, Cleanup::Deleted))
-            }
+            Upload::Written {
+                version_id,
+                replaced_earlier_probe,
+            } => written(ctx, probe, &location)
+                .await
+                .with_evidence("version_id", serde_json::json!(version_id))
+                .with_evidence("replaced_earlier_probe", *replaced_earlier_probe)
+                .with_evidence("cleaned_up", matches!(probe.cleanup, Cleanup::Deleted))
+                .with_evidence(
+                    "multipart",
+                    match &probe.multipart {
+                        Multipart::NotNeeded => "not_needed",
+                        Multipart::Proved => "proved",
+                        Multipart::Refused { .. } => "refused",
+                    },
+                ),
         };
         outcome
             .with_evidence("key", probe.key.as_str())
             .with_evidence("request", headers)
+    }
+}
+
+/// The verdict on a probe that was written: proved, unless something says the proof does not
+/// stand for the export; with what was left behind and set off.
+async fn written(ctx: &Context, probe: &ProbeReport, location: &str) -> Outcome {
+    let caller = match ctx.session() {
+        Some(session) => session.identity().await.ok().map(|i| i.arn),
+        None => None,
+    };
+    let replaced = match &probe.upload {
+        Upload::Written {
+            replaced_earlier_probe: true,
+            ..
+        } => " (writing over an earlier run's probe)",
+        _ => "",
+    };
+    // Whose upload this proves: the caller's, whatever --principal says.
+    let who = match caller.as_deref() {
+        Some(arn) => format!(", proving uploads by {arn}"),
+        None => {
+            ", proving uploads by these credentials (whose identity STS did not tell)".to_owned()
+        }
+    };
+    let mut story = vec![format!(
+        "uploaded a probe to {location} as the store step would{replaced}{who}"
+    )];
+    let footprint = ctx.probe_footprint(probe, location).await;
+    story.extend(footprint.sentences);
+    let mut findings = Findings::default();
+    multipart_findings(ctx, probe, &mut findings);
+    let policies = readable_policies(ctx).await;
+    if let Some((_, bucket_policy)) = policies
+        .iter()
+        .find(|(source, _)| *source == "bucket policy")
+    {
+        let object = crate::partition::object_arn(ctx.partition(), &ctx.target.bucket, &probe.key);
+        let precondition = probe
+            .precondition
+            .clone()
+            .unwrap_or(crate::probe::Precondition::IfNoneMatch);
+        if let Some(gap) =
+            conditional_header_gap(bucket_policy, &object, caller.as_deref(), &precondition)
+        {
+            let summary = format!(
+                "the probe's success cannot stand for the export: it sent {}, and the bucket policy ({}) {} PutObject without it, which the store step never sends",
+                precondition.header(),
+                gap.statements.join(", "),
+                if gap.certain { "denies" } else { "may deny" },
+            );
+            let fix = "Let the bucket policy allow uploads without If-None-Match/If-Match (narrow that Deny to other principals or drop its s3:if-none-match condition).";
+            if gap.certain {
+                findings.fail(summary, fix);
+            } else {
+                findings.warn(summary, fix);
+            }
+        }
+    }
+    if let Some((summary, fix)) = shape_warning(ctx, &policies, &probe.key) {
+        findings.warn(summary, fix);
+    }
+    if let Some(principal) = ctx.settings.principal.as_deref() {
+        if caller.as_deref() != Some(principal) {
+            let caller = caller.as_deref().unwrap_or("the caller");
+            findings.warn(
+                format!("this upload proves {caller}'s access, not that of --principal {principal}"),
+                "To prove the principal's upload, run the dry run with its own credentials (e.g. assume the role); iam-simulation only predicts it.",
+            );
+        }
+    }
+    let story = story
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut outcome = findings.into_outcome(story.clone());
+    if outcome.status != crate::Status::Pass {
+        outcome.summary = format!("{}; {story}", outcome.summary);
+    }
+    if footprint.side_effects_unknown {
+        outcome = outcome.with_detail("The replication or event notification configuration was unreadable (s3:GetReplicationConfiguration, s3:GetBucketNotification), so copies or events the probe set off are unknown.");
+    }
+    outcome
+        .with_evidence("identity", serde_json::json!(caller))
+        .with_evidence("other_leftovers", probe.other_leftovers.len())
+}
+
+/// A warning when readable policies grant or deny uploads by key shape, so that the probe key
+/// may be judged differently from real files.
+fn shape_warning(
+    ctx: &Context,
+    policies: &[(&'static str, PolicyDocument)],
+    probe_key: &str,
+) -> Option<(String, String)> {
+    let sources: Vec<(&str, &PolicyDocument)> = policies.iter().map(|(s, p)| (*s, p)).collect();
+    let shaped = shape_sensitive_patterns(
+        &sources,
+        &ctx.target.bucket,
+        ctx.target.key_prefix(),
+        probe_key,
+        ctx.settings.probe_key.as_deref(),
+    );
+    if shaped.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = shaped
+        .iter()
+        .map(|s| format!("{} in the {}", s.pattern, s.place))
+        .collect();
+    let fix = match &ctx.settings.probe_key {
+        None => "Run again with --probe-key set to a key a real export produces (e.g. exports/2024/clip.mp4), so the probe is judged like the real files.".to_owned(),
+        Some(real) => format!("The probe key copies {real:?}'s directories and extension but adds .bucket-preflight-probe-<id> to the name; check that these patterns treat real names alike."),
+    };
+    Some((
+        format!(
+            "the probe key may not represent real keys: {} match keys by their shape",
+            named.join(", ")
+        ),
+        fix,
+    ))
+}
+
+fn multipart_findings(ctx: &Context, probe: &ProbeReport, findings: &mut Findings) {
+    let Multipart::Refused {
+        step,
+        failure,
+        left_incomplete,
+    } = &probe.multipart
+    else {
+        return;
+    };
+    let key = probe
+        .kms_key
+        .clone()
+        .unwrap_or_else(|| "the bucket's KMS key".to_owned());
+    if failure.is_access_denied() {
+        findings.fail(
+            format!("single-part uploads work, but a multipart upload (how large files are stored) was refused at {step}: {failure}; under SSE-KMS it needs kms:Decrypt on {key}"),
+            format!("Add to the export user's IAM policy: {}; across accounts, the key policy must allow it too.", serde_json::json!({"Sid": "UseBucketKmsKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key})),
+        );
+    } else {
+        findings.warn(
+            format!("could not prove multipart uploads (large files) under SSE-KMS: {step} failed: {failure}"),
+            "Run again; if it persists, check kms:Decrypt on the bucket's KMS key by hand.",
+        );
+    }
+    if let Some((upload_id, abort_failure)) = left_incomplete {
+        findings.warn(
+            format!("its incomplete multipart upload could not be aborted ({abort_failure}) and keeps costing storage"),
+            format!("aws s3api abort-multipart-upload --bucket {} --key {} --upload-id {upload_id}", ctx.target.bucket, probe.key),
+        );
     }
 }

@@ -79,7 +79,7 @@ impl Check for ListObjects {
                 .with_evidence("resource", ctx.bucket_arn());
                 match Denial::from_failure(&failure) {
                     Some(denial) => outcome.with_detail(denial.describe()),
-                    None => outcome.with_detail("S3 gave no reason (it does not for cross-account requests). Likely causes, in order: the IAM policy grants s3:ListBucket only on arn:aws:s3:::BUCKET/* instead of the bucket ARN; a Deny in the bucket policy; a service control policy."),
+                    None => outcome.with_detail(format!("S3 gave no reason (it does not for cross-account requests). Likely causes, in order: the IAM policy grants s3:ListBucket only on {0}/* instead of the bucket ARN {0}; a Deny in the bucket policy; a service control policy.", ctx.bucket_arn())),
                 }
             }
             Err(failure) => Outcome::error(

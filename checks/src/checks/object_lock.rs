@@ -1,7 +1,7 @@
 //! `object-lock`: object lock retention and what it means for uploads and the dry run.
 
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{bucket_arn, unreadable};
+use crate::denial::unreadable;
 use crate::{Context, Outcome};
 use async_trait::async_trait;
 
@@ -19,6 +19,14 @@ every upload must carry `Content-MD5` or an `x-amz-checksum-*` header, and nothi
 deleted or overwritten until retention ends (GOVERNANCE can be bypassed with
 `s3:BypassGovernanceRetention`; COMPLIANCE cannot). Because the dry-run probe could then not be
 removed, `dry-run-put` does not write unless `--write-locked` is given.
+
+Export credentials rarely have `s3:GetBucketObjectLockConfiguration`. Then this check warns that
+the state is unknown, and `dry-run-put` still writes (refusing would leave most runs unproved),
+but says beforehand that a retained probe cannot be deleted until retention ends, and afterwards
+whether it was retained, from the probe's own `x-amz-object-lock-mode` and
+`x-amz-object-lock-retain-until-date` (HeadObject, which needs s3:GetObject). A retained probe
+is not deleted, and a later run that finds it retained writes nothing (unless `--write-locked`),
+so that retained probes do not pile up.
 
 ## Why it matters
 Uploads without an integrity header are refused with 400 on such buckets, and every file the
@@ -46,7 +54,7 @@ impl Check for ObjectLockCheck {
                 return unreadable(
                     "the object lock configuration",
                     "s3:GetBucketObjectLockConfiguration",
-                    &bucket_arn(&ctx.target.bucket),
+                    &ctx.bucket_arn(),
                     "ReadObjectLock",
                     failure,
                 )

@@ -1,7 +1,7 @@
 //! `versioning`: whether stored files get version ids.
 
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{bucket_arn, unreadable};
+use crate::denial::unreadable;
 use crate::facts::Versioning;
 use crate::{Context, Outcome};
 use async_trait::async_trait;
@@ -19,6 +19,11 @@ Reads the bucket's versioning state: enabled, suspended, or never enabled. With 
 store step returns each stored file's version id as `meta.version_id`, and overwritten files
 keep their earlier versions. `--expect-versioning` turns "not enabled" into a failure, for
 setups that rely on version ids.
+
+The state also decides how `dry-run-put` removes its probe without a trace: on a versioned
+bucket it deletes exactly the probe's version by id (s3:DeleteObjectVersion; a plain delete would
+only add a delete marker), with versioning suspended the `null` version by id, and otherwise the
+object while its ETag is still the probe's.
 
 ## Why it matters
 Without versioning, a file stored under an existing key replaces it for good, and no version id
@@ -50,7 +55,7 @@ impl Check for VersioningCheck {
                 return unreadable(
                     "the versioning state",
                     "s3:GetBucketVersioning",
-                    &bucket_arn(bucket),
+                    &ctx.bucket_arn(),
                     "ReadVersioning",
                     failure,
                 )

@@ -11,7 +11,7 @@ fn denied_bucket(statements: &str) -> Replay {
         .on("GET", "?policy", 200, &[], &bucket_policy(statements))
         .on(
             "PUT",
-            "bucket-preflight-probe.txt",
+            "bucket-preflight-probe-",
             403,
             &[],
             &s3_error("AccessDenied", ACCESS_DENIED),
@@ -28,7 +28,7 @@ async fn a_matching_bucket_policy_deny_is_named_before_the_iam_policy() {
     let outcome = &outcomes["dry-run-put"];
     assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
     assert!(
-        outcome.summary.contains("bare 403 AccessDenied: the bucket policy's statement \"OnlyOurAccountWrites\" denies s3:PutObject on arn:aws:s3:::my-bucket/bucket-preflight-probe.txt as the probe sent it"),
+        outcome.summary.contains("bare 403 AccessDenied: the bucket policy's statement \"OnlyOurAccountWrites\" denies s3:PutObject on arn:aws:s3:::my-bucket/bucket-preflight-probe-"),
         "{}",
         outcome.summary
     );
@@ -90,7 +90,7 @@ async fn without_evidence_the_iam_policy_is_one_possibility() {
     let replay = Replay::new()
         .on(
             "PUT",
-            "bucket-preflight-probe.txt",
+            "bucket-preflight-probe-",
             403,
             &[],
             &s3_error("AccessDenied", ACCESS_DENIED),
@@ -123,7 +123,7 @@ async fn an_unreadable_policy_is_said_to_be_unchecked() {
         )
         .on(
             "PUT",
-            "bucket-preflight-probe.txt",
+            "bucket-preflight-probe-",
             403,
             &[],
             &s3_error("AccessDenied", ACCESS_DENIED),
@@ -140,7 +140,7 @@ async fn an_unreadable_policy_is_said_to_be_unchecked() {
 
 #[tokio::test]
 async fn an_explicit_deny_in_the_bucket_policy_names_the_statement() {
-    let explicit = "User: arn:aws:iam::111122223333:user/exporter is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::my-bucket/bucket-preflight-probe.txt\" with an explicit deny in a resource-based policy";
+    let explicit = "User: arn:aws:iam::111122223333:user/exporter is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::my-bucket/bucket-preflight-probe-0123456789abcdef0123456789abcdef.txt\" with an explicit deny in a resource-based policy";
     let replay = Replay::new()
         .on(
             "GET",
@@ -153,7 +153,7 @@ async fn an_explicit_deny_in_the_bucket_policy_names_the_statement() {
         )
         .on(
             "PUT",
-            "bucket-preflight-probe.txt",
+            "bucket-preflight-probe-",
             403,
             &[],
             &s3_error("AccessDenied", explicit),
