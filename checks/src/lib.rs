@@ -7,6 +7,7 @@
 //! Adding a check means one new file under `checks/` and one line in [`registry::ALL`].
 
 pub mod acl_rules;
+pub mod answer_integrity;
 pub mod api_error;
 pub mod check;
 pub mod checks;
