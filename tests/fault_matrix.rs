@@ -332,8 +332,9 @@ const EXPECTED_APIS: [Api; 14] = [
     Api::DeleteObject,
 ];
 
-/// Dependents that do not pass in the clean run.
-const CLEAN_NOT_PASSING: [&str; 0] = [];
+/// Dependents that do not pass in the clean run: bucket-region warns that `bucket_region` is
+/// not set (setting it would spare GetBucketLocation, which the matrix wants called).
+const CLEAN_NOT_PASSING: [&str; 1] = ["bucket-region"];
 
 #[test]
 fn every_api_under_every_fault_112_pairs_never_passes_unverified_checks() {

@@ -461,8 +461,20 @@ impl Answer {
 }
 
 /// Sends the request to the emulator as it came (it is signed: not a byte changes) and reads
-/// the whole answer; the emulator closes every connection after one answer.
+/// the whole answer; the emulator closes every connection after one answer. What the emulator
+/// lacks, the proxy answers itself as real S3 does.
 async fn forward(upstream: &str, request: &Request) -> std::io::Result<Answer> {
+    if classify(request) == Api::GetBucketRequestPayment {
+        // moto answers this with a ListBucketResult; real S3 with the bucket's payer.
+        return Ok(Answer {
+            head: vec![
+                "HTTP/1.1 200 OK".to_owned(),
+                "Content-Type: application/xml".to_owned(),
+            ],
+            body: b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<RequestPaymentConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Payer>BucketOwner</Payer></RequestPaymentConfiguration>".to_vec(),
+            declared_length: None,
+        });
+    }
     let mut server = TcpStream::connect(upstream).await?;
     server.write_all(&request.raw).await?;
     let mut raw = Vec::new();
