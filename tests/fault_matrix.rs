@@ -2,7 +2,8 @@
 //! network or a store produces, and the product's rules must hold each time:
 //! - a check whose verdict rests on the faulted API never says `pass`;
 //! - the run ends within its deadline;
-//! - nothing but the probe is written, and no bucket configuration changes.
+//! - nothing but the probe is written, and no bucket configuration changes;
+//! - neither the secret key nor the full access key id is in the output.
 //!
 //! A loopback proxy (`support::fault_proxy`) stands between the binary and the emulator. A
 //! clean run through the proxy first records which APIs the tool calls; the matrix then faults
@@ -238,6 +239,9 @@ impl Fixture {
         let emulator = Emulator::start();
         Fixture {
             endpoint: emulator.endpoint.clone(),
+            // Long-term keys: with a session token the credentials check warns (temporary
+            // credentials expire), and its pairs would prove nothing. tests/secrets.rs runs
+            // with a token through the proxy.
             env: emulator.env(),
             s3: emulator.s3("us-east-1"),
             emulator: Mutex::new(emulator),
@@ -272,6 +276,15 @@ impl Fixture {
                 "took {:.1}s, beyond the {RUN_TIMEOUT_SECS}s deadline",
                 run.elapsed.as_secs_f64()
             ));
+        }
+        let output = format!("{}\n{}", run.report, run.stderr);
+        for (name, secret) in [
+            ("secret key", support::SECRET_KEY),
+            ("access key id", support::ACCESS_KEY),
+        ] {
+            if output.contains(secret) {
+                broken.push(format!("the {name} appears in the output"));
+            }
         }
         if !matches!(run.code, Some(0 | 1 | 3)) {
             broken.push(format!("exit code {:?}; stderr: {}", run.code, run.stderr));

@@ -82,6 +82,11 @@ pub enum Fault {
     ResetMidBody,
     /// 200 with an HTML page, as captive portals and misconfigured proxies answer.
     HtmlPage,
+    /// 403 with the error body S3 sends for a bad signature or token, which echoes what the
+    /// client sent: its access key id, the string to sign, the canonical request with every
+    /// signed header (the session token among them) and the token itself (`<Token-0>`). Not in
+    /// [`Fault::ALL`]: the secrets tests use it.
+    EchoCredentials,
 }
 
 impl Fault {
@@ -256,6 +261,18 @@ async fn serve(
                     "Forbidden",
                     "application/xml",
                     b"",
+                    head_request,
+                ))
+                .await?;
+        }
+        Some(Fault::EchoCredentials) => {
+            let body = echo_body(api, &request);
+            client
+                .write_all(&synthetic(
+                    403,
+                    "Forbidden",
+                    "application/xml",
+                    &body,
                     head_request,
                 ))
                 .await?;
@@ -574,6 +591,37 @@ fn error_body(api: Api, code: &str, message: &str) -> Vec<u8> {
         _ => format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>FAULTPROXY</RequestId><HostId>fault-proxy</HostId></Error>"
         ),
+    }
+    .into_bytes()
+}
+
+/// S3's answer to a request signed with credentials it does not accept, quoting the request.
+fn echo_body(api: Api, request: &Request) -> Vec<u8> {
+    let header = |name: &str| request.header(name).unwrap_or_default().to_owned();
+    let authorization = header("authorization");
+    let key_id = authorization
+        .split("Credential=")
+        .nth(1)
+        .and_then(|c| c.split('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    let canonical: String = request
+        .headers
+        .iter()
+        .map(|(n, v)| format!("{}:{v}\n", n.to_ascii_lowercase()))
+        .collect();
+    let error = format!(
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your key and signing method. (AWSAccessKeyId {key_id}, token {token})</Message><AWSAccessKeyId>{key_id}</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256 {authorization}</StringToSign><CanonicalRequest>{method} {target}\n{canonical}</CanonicalRequest><Token-0>{token}</Token-0><RequestId>FAULTPROXY</RequestId><HostId>fault-proxy</HostId></Error>",
+        token = header("x-amz-security-token"),
+        method = request.method,
+        target = request.target,
+    );
+    match api {
+        // The query protocol (STS, IAM) wraps the same error in <ErrorResponse>.
+        Api::GetCallerIdentity | Api::Other => {
+            format!("<ErrorResponse>{error}<RequestId>FAULTPROXY</RequestId></ErrorResponse>")
+        }
+        _ => format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{error}"),
     }
     .into_bytes()
 }
