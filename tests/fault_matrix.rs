@@ -63,13 +63,25 @@ fn dependents(api: Api) -> &'static [&'static str] {
 }
 
 /// What every case's bucket looks like: as ready as the emulator allows, so that as many
-/// checks as possible pass without a fault, and versioned, so that every write leaves a trace.
-fn setup() -> BucketSetup {
+/// checks as possible pass without a fault; versioned, so that every write leaves a trace; with
+/// a bucket policy, so that GetBucketPolicy answers with a document (JSON) rather than a 404.
+fn setup(bucket: &str) -> BucketSetup {
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "ExportWriter",
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{}:root", support::ACCOUNT)},
+            "Action": ["s3:PutObject", "s3:PutObjectAcl"],
+            "Resource": format!("arn:aws:s3:::{bucket}/*")
+        }]
+    });
     BucketSetup {
         versioning: true,
         default_encryption: Some("AES256"),
         ownership: Some("ObjectWriter"),
         public_access_block: Some([false; 4]),
+        policy: Some(policy.to_string()),
         objects: vec![(FIXTURE_KEY.to_owned(), b"keep me".to_vec())],
         ..Default::default()
     }
@@ -252,7 +264,9 @@ impl Fixture {
     fn bucket(&self, name: &str) -> (String, BTreeSet<(String, String, bool)>) {
         self.runtime.block_on(async {
             let emulator = self.emulator.lock().unwrap_or_else(|e| e.into_inner());
-            emulator.create_bucket(name, "us-east-1", &setup()).await;
+            emulator
+                .create_bucket(name, "us-east-1", &setup(name))
+                .await;
             drop(emulator);
             (
                 configuration(&self.s3, name).await,
