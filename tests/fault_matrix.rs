@@ -234,7 +234,7 @@ struct Case {
 
 struct Fixture {
     /// Behind a lock only because its log receiver cannot be shared; bucket creation is short.
-    emulator: Mutex<Emulator>,
+    emulator: tokio::sync::Mutex<Emulator>,
     endpoint: String,
     env: Vec<(String, String)>,
     s3: aws_sdk_s3::Client,
@@ -256,14 +256,14 @@ impl Fixture {
             // with a token through the proxy.
             env: emulator.env(),
             s3: emulator.s3("us-east-1"),
-            emulator: Mutex::new(emulator),
+            emulator: tokio::sync::Mutex::new(emulator),
             runtime,
         }
     }
 
     fn bucket(&self, name: &str) -> (String, BTreeSet<(String, String, bool)>) {
         self.runtime.block_on(async {
-            let emulator = self.emulator.lock().unwrap_or_else(|e| e.into_inner());
+            let emulator = self.emulator.lock().await;
             emulator
                 .create_bucket(name, "us-east-1", &setup(name))
                 .await;
