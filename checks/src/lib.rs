@@ -14,6 +14,8 @@ pub mod checks;
 pub mod context;
 pub mod denial;
 pub mod facts;
+#[cfg(test)]
+mod fault_scenarios;
 pub mod iam;
 pub mod outcome;
 pub mod path_template;
