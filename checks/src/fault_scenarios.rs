@@ -24,18 +24,30 @@ async fn run(replay: Replay) -> HashMap<&'static str, Outcome> {
     outcomes
 }
 
-/// A fault as a replayed answer: status, headers, body. `whole` is the complete document the
-/// API would send, which the truncation cuts.
-fn faulted_answers(
-    whole: &str,
-) -> Vec<(&'static str, u16, Vec<(&'static str, &'static str)>, String)> {
+/// A fault as a replayed answer.
+struct FaultedAnswer {
+    name: &'static str,
+    status: u16,
+    headers: Vec<(&'static str, &'static str)>,
+    body: String,
+}
+
+/// Each fault the replay can express; `whole` is the complete document the API would send,
+/// which the truncation cuts.
+fn faulted_answers(whole: &str) -> Vec<FaultedAnswer> {
+    let answer = |name, status, headers, body: &str| FaultedAnswer {
+        name,
+        status,
+        headers,
+        body: body.to_owned(),
+    };
     let cut = whole[..whole.len() / 2].to_owned();
     vec![
-        ("500", 500, vec![], "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>".to_owned()),
-        ("503 SlowDown", 503, vec![], "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>".to_owned()),
-        ("empty 403", 403, vec![], String::new()),
-        ("truncated XML", 200, vec![("content-type", "text/xml")], cut),
-        ("HTML page", 200, vec![("content-type", "text/html; charset=utf-8")], "<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>".to_owned()),
+        answer("500", 500, vec![], "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>"),
+        answer("503 SlowDown", 503, vec![], "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"),
+        answer("empty 403", 403, vec![], ""),
+        answer("truncated XML", 200, vec![("content-type", "text/xml")], &cut),
+        answer("HTML page", 200, vec![("content-type", "text/html; charset=utf-8")], "<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>"),
     ]
 }
 
@@ -52,7 +64,13 @@ async fn account_public_access_block_faults_never_pass_block_public_access() {
         Status::Pass,
         "without a fault it passes"
     );
-    for (name, status, headers, body) in faulted_answers(ACCOUNT_BPA) {
+    for FaultedAnswer {
+        name,
+        status,
+        headers,
+        body,
+    } in faulted_answers(ACCOUNT_BPA)
+    {
         let replay = Replay::new()
             .on(
                 "GET",
@@ -85,7 +103,13 @@ async fn policy_simulator_faults_never_pass_iam_simulation() {
         ("s3:PutObjectAcl", object, "allowed", "export"),
         ("s3:PutObject", object, "implicitDeny", ""),
     ]);
-    for (name, status, headers, body) in faulted_answers(&whole) {
+    for FaultedAnswer {
+        name,
+        status,
+        headers,
+        body,
+    } in faulted_answers(&whole)
+    {
         let replay = Replay::new()
             .on(
                 "POST",
