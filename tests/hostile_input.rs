@@ -1,13 +1,13 @@
 //! Hostile input against the binary: generated command lines (offline, no network) with odd
 //! bucket names, templates, URL prefixes, regions and policy files. Whatever comes in, the
-//! process exits 0, 1, 2 or 3 — never 101 (a panic) — and a rejection (exit 2) is one line on
-//! stderr, with no panic text and no Debug dump.
+//! process exits 0, 1, 2 or 3 — never 101 (a panic), and no check crashes (a panic the runner
+//! caught) — and a rejection (exit 2) is one line on stderr, with no panic text and no Debug dump.
 //!
 //! Values go in `--flag=value` form, each flag once, so a value that starts with `-` stays a
 //! value: the structural mistakes (an unknown or repeated flag, a missing argument) get clap's
-//! multi-line usage text on purpose. A NUL byte cannot
-//! be passed in an argument at all (the OS refuses it), so the generators leave it out here; the
-//! library-level properties in `checks/tests/hostile_input.rs` cover it.
+//! multi-line usage text on purpose. A NUL byte cannot be passed in an argument at all (the OS
+//! refuses it), so the generators leave it out here; the library-level properties in
+//! `checks/tests/hostile_input.rs` cover it.
 
 mod support;
 
@@ -209,7 +209,13 @@ fn run(invocation: &Invocation) -> Result<(), TestCaseError> {
         shown()
     );
     for output in [&stdout, &stderr] {
-        for banned in ["panicked", "internal error", "Error {", "RUST_BACKTRACE"] {
+        for banned in [
+            "panicked",
+            "internal error",
+            "the check crashed",
+            "Error {",
+            "RUST_BACKTRACE",
+        ] {
             prop_assert!(
                 !output.contains(banned),
                 "{banned:?} in output: {}",
