@@ -292,6 +292,9 @@ impl Fixture {
             ));
         }
         let output = format!("{}\n{}", run.report, run.stderr);
+        if output.contains("the check crashed") {
+            broken.push(format!("a check crashed (a caught panic): {output}"));
+        }
         for (name, secret) in [
             ("secret key", support::SECRET_KEY),
             ("access key id", support::ACCESS_KEY),
