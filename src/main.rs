@@ -18,6 +18,27 @@ use std::time::Duration;
 /// Exit code for bad input and usage errors, as clap uses it.
 pub(crate) const USAGE_ERROR: u8 = 2;
 
+/// Rejects bad input: `error: MESSAGE` on one line of stderr, exit code 2.
+pub(crate) fn bad_input(message: &str) -> ExitCode {
+    eprintln!("error: {}", printable(message));
+    ExitCode::from(USAGE_ERROR)
+}
+
+/// `text` with control characters (a newline, a terminal escape) and bidirectional overrides
+/// escaped: input echoed in an error must keep it one line and must not rewrite the terminal.
+pub(crate) fn printable(text: &str) -> String {
+    let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    text.chars()
+        .map(|c| {
+            if c.is_control() || bidi(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn main() -> ExitCode {
     // A check that panics is reported as that check's `error`; the default hook would also
     // print a backtrace hint in the middle of the report.
@@ -69,6 +90,10 @@ fn usage_error(err: clap::Error) -> ExitCode {
         _ => None,
     };
     let line = match err.kind() {
+        ErrorKind::InvalidUtf8 => Some(
+            "error: an argument is not valid UTF-8: give names, paths and URLs as UTF-8 text"
+                .to_owned(),
+        ),
         ErrorKind::InvalidValue => value(ContextKind::InvalidArg)
             .zip(value(ContextKind::InvalidValue))
             .map(|(arg, bad)| {
@@ -94,10 +119,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
         _ => None,
     };
     match line {
-        Some(line) => {
-            eprintln!("{line}");
-            ExitCode::from(USAGE_ERROR)
-        }
+        Some(line) => bad_input(line.strip_prefix("error: ").unwrap_or(&line)),
         None => {
             let _ = err.print();
             ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(USAGE_ERROR))
@@ -143,11 +165,10 @@ fn list(format: ListFormat) -> ExitCode {
 
 fn explain(id: &str) -> ExitCode {
     let Some(check) = registry::find(id) else {
-        eprintln!(
-            "error: unknown check '{id}': expected one of {}",
+        return bad_input(&format!(
+            "unknown check '{id}': expected one of {}",
             registry::ids().join(", ")
-        );
-        return ExitCode::from(USAGE_ERROR);
+        ));
     };
     let info = check.info();
     let needs = if info.online {
@@ -175,14 +196,10 @@ async fn check(args: CheckArgs) -> ExitCode {
     };
     let plan = match runner::Plan::new(&selection) {
         Ok(plan) => plan,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(USAGE_ERROR);
-        }
+        Err(err) => return bad_input(&err.to_string()),
     };
     if let Err(message) = args.aws.validate_environment() {
-        eprintln!("error: {message}");
-        return ExitCode::from(USAGE_ERROR);
+        return bad_input(&message);
     }
     let endpoints = match args.aws.effective_endpoints().await {
         Ok(endpoints) => endpoints,
@@ -223,10 +240,7 @@ async fn check(args: CheckArgs) -> ExitCode {
     let policy_document = match &args.policy_file {
         Some(path) => match load_policy_file(path, args.policy_kind) {
             Ok(file) => Some(file),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::from(USAGE_ERROR);
-            }
+            Err(message) => return bad_input(&message),
         },
         None => None,
     };

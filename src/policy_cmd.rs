@@ -19,8 +19,7 @@ const ENCRYPTION_LOOKUP_LIMIT: Duration = Duration::from_secs(5);
 
 pub async fn run(args: PolicyArgs) -> ExitCode {
     if let Err(message) = args.aws.validate_environment() {
-        eprintln!("error: {message}");
-        return ExitCode::from(crate::USAGE_ERROR);
+        return crate::bad_input(&message);
     }
     let store = &args.store;
     let mut target = Target::new(store.bucket.clone());

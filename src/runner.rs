@@ -253,6 +253,8 @@ mod tests {
     enum Behaviour {
         Returns(Status),
         Panics,
+        /// Panics with this message, as a check might when formatting something it holds.
+        PanicsWith(&'static str),
         Hangs,
     }
 
@@ -267,6 +269,7 @@ mod tests {
                 Behaviour::Returns(Status::Warn) => Outcome::warn("hmm", "do x"),
                 Behaviour::Returns(_) => Outcome::fail("broken", "do y"),
                 Behaviour::Panics => panic!("boom"),
+                Behaviour::PanicsWith(message) => panic!("{message}"),
                 Behaviour::Hangs => std::future::pending().await,
             }
         }
@@ -369,6 +372,39 @@ mod tests {
             results[1].2
         );
         assert_eq!(results[2].1, Status::Pass);
+    }
+
+    /// A caught panic's message reaches the report (it helps a bug report), so it must pass
+    /// through the same redaction as every other text: in no format, at no verbosity, does a
+    /// secret carried by a panic message survive.
+    #[tokio::test]
+    async fn a_panic_message_carrying_secrets_is_redacted_in_every_format() {
+        use crate::report::{Report, TableStyle};
+        const SECRET: &str = "fakeSecretKey/InAPanicMessage+0123456789ab";
+        const TOKEN: &str = "FwoGZXIvYXdzEFAKEsessionTOKENinApanic//////////";
+        const KEY_ID: &str = "AKIAFAKEPANICKEY0001";
+        let message: &'static str = Box::leak(
+            format!("credentials {KEY_ID}:{SECRET} token={TOKEN} were rejected").into_boxed_str(),
+        );
+        let checks = [fake("leaky", false, &[], Behaviour::PanicsWith(message))];
+        let plan = Plan::with_checks(&checks, &Selection::default()).unwrap();
+        let target = Target::new("b-1");
+        let results = run(&plan, Arc::new(Context::offline(target.clone())), limits()).await;
+        assert!(
+            results[0].outcome.summary.contains(SECRET),
+            "the runner keeps the panic message: {}",
+            results[0].outcome.summary
+        );
+        let mut report = Report::new(target, results);
+        report.redact(&[SECRET.to_owned(), KEY_ID.to_owned(), TOKEN.to_owned()]);
+        let mut rendered = vec![report.to_json(), report.to_markdown()];
+        rendered.extend((0..=2).map(|verbose| report.to_table(&TableStyle::plain(verbose))));
+        for text in rendered {
+            for secret in [SECRET, TOKEN, KEY_ID] {
+                assert!(!text.contains(secret), "{secret} in:\n{text}");
+            }
+            assert!(text.contains("[REDACTED]"), "{text}");
+        }
     }
 
     #[tokio::test]

@@ -171,7 +171,11 @@ mod tests {
 
     #[test]
     fn statements_are_valid_json() {
-        let s = allow_statement("ListExportBucket", &["s3:ListBucket"], &crate::partition::bucket_arn("aws", "b-1"));
+        let s = allow_statement(
+            "ListExportBucket",
+            &["s3:ListBucket"],
+            &crate::partition::bucket_arn("aws", "b-1"),
+        );
         assert_eq!(
             s,
             r#"{"Sid":"ListExportBucket","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b-1"}"#

@@ -7,6 +7,7 @@
 //! Adding a check means one new file under `checks/` and one line in [`registry::ALL`].
 
 pub mod acl_rules;
+pub mod answer_integrity;
 pub mod api_error;
 pub mod bucket_owner;
 pub mod check;
@@ -16,6 +17,8 @@ pub mod denial;
 pub mod denial_causes;
 pub mod endpoints;
 pub mod facts;
+#[cfg(test)]
+mod fault_scenarios;
 pub mod iam;
 pub mod iam_simulator;
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! gets its answer in well under a second instead of waiting for a metadata service that is
 //! not there.
 
+use crate::answer_integrity::RejectIncompleteAnswers;
 use crate::api_error::ApiFailure;
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::environment::EnvironmentVariableRegionProvider;
@@ -212,7 +213,8 @@ impl Session {
             .map_err(IdentityProblem::Credentials)?;
         self.identity
             .get_or_init(|| async {
-                let mut sts = aws_sdk_sts::config::Builder::from(config);
+                let mut sts =
+                    aws_sdk_sts::config::Builder::from(config).interceptor(RejectIncompleteAnswers);
                 if let Some(endpoint) = &self.options.sts_endpoint_url {
                     sts = sts.endpoint_url(endpoint);
                 }
@@ -240,6 +242,7 @@ impl Session {
             let conf = aws_sdk_s3::config::Builder::from(config)
                 .region(Region::new(region))
                 .force_path_style(self.options.path_style)
+                .interceptor(RejectIncompleteAnswers)
                 .build();
             aws_sdk_s3::Client::from_conf(conf)
         });
@@ -252,7 +255,8 @@ impl Session {
     /// account id must not be prefixed to the host, so the endpoint is used as it is.
     pub async fn s3control(&self) -> Result<aws_sdk_s3control::Client, CredentialsProblem> {
         let config = self.sdk_config().await?;
-        let mut builder = aws_sdk_s3control::config::Builder::from(config);
+        let mut builder =
+            aws_sdk_s3control::config::Builder::from(config).interceptor(RejectIncompleteAnswers);
         if let Some(endpoint) = &self.options.endpoint_url {
             builder = builder.endpoint_resolver(FixedEndpoint(endpoint.clone()));
         }
@@ -262,7 +266,11 @@ impl Session {
     /// An IAM client. IAM is global: the session's region only picks the partition's endpoint.
     pub async fn iam(&self) -> Result<aws_sdk_iam::Client, CredentialsProblem> {
         let config = self.sdk_config().await?;
-        Ok(aws_sdk_iam::Client::new(config))
+        Ok(aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(config)
+                .interceptor(RejectIncompleteAnswers)
+                .build(),
+        ))
     }
 }
 

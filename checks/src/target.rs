@@ -156,9 +156,11 @@ pub fn suggest_region(given: &str) -> Option<String> {
         }
     }
     // A missing dash before the number: eu-west1 → eu-west-1.
+    // (The split goes after the last non-digit character, which may be wider than one byte.)
     let split_at = lowered
-        .rfind(|c: char| !c.is_ascii_digit())
-        .map(|i| i + 1)
+        .char_indices()
+        .rfind(|(_, c)| !c.is_ascii_digit())
+        .map(|(i, c)| i + c.len_utf8())
         .filter(|&i| i < lowered.len());
     if let Some(i) = split_at {
         let (head, digits) = lowered.split_at(i);
@@ -180,6 +182,13 @@ pub fn path_style_url_prefix(bucket: &str, region: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_suggestions_survive_non_ascii_input() {
+        assert_eq!(suggest_region("é1"), None);
+        assert_eq!(suggest_region("eu-wést1"), None);
+        assert_eq!(suggest_region("eu-west1"), Some("eu-west-1".to_owned()));
+    }
 
     #[test]
     fn region_shapes() {

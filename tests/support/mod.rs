@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod fault_proxy;
+
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
