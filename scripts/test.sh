@@ -10,7 +10,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The crates have no doc tests; leaving that empty pass out keeps the last summary meaningful.
 set +e
-cargo test --workspace --locked --lib --bins --tests "$@" 2>&1 | tee "$log"
+cargo test --workspace --locked --no-fail-fast --lib --bins --tests "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run, summed over every test binary.

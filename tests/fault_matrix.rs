@@ -27,7 +27,13 @@ const STARTUP_MARGIN: Duration = Duration::from_secs(5);
 const WORKERS: usize = 6;
 
 const FIXTURE_KEY: &str = "existing/customer-file.txt";
-const PROBE_KEY: &str = "bucket-preflight-probe.txt";
+/// Whether `key` is a probe key the tool reserves for itself (the path has no fixed prefix
+/// here): `bucket-preflight-probe-<32 hex digits>.txt`, one per run.
+fn is_probe_key(key: &str) -> bool {
+    key.strip_prefix("bucket-preflight-probe-")
+        .and_then(|rest| rest.strip_suffix(".txt"))
+        .is_some_and(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+}
 
 /// Which checks' verdicts rest on each API: if that API fails, these checks cannot have
 /// verified what they claim, so none of them may pass. Every API the tool calls must be here —
@@ -41,9 +47,10 @@ fn dependents(api: Api) -> &'static [&'static str] {
         // Without bucket_region, the region check verifies that GetBucketLocation is allowed,
         // as every export calls it. (It may warn, never pass.)
         Api::GetBucketLocation => &["bucket-region"],
-        // list-objects is this call; on an S3-compatible endpoint the probe lists its key
-        // before writing (If-None-Match may be ignored there), so no listing, no upload.
-        Api::ListObjectsV2 => &["list-objects", "dry-run-put", "public-url"],
+        // list-objects is this call. The probe lists only to find earlier runs' leftovers to
+        // write over; its own key is new to every run (a random 128-bit id), so the upload
+        // proves itself without the listing and cannot replace anything it did not write.
+        Api::ListObjectsV2 => &["list-objects"],
         Api::GetPublicAccessBlock => &["block-public-access"],
         Api::GetBucketOwnershipControls => &["object-ownership"],
         Api::GetBucketVersioning => &["versioning"],
@@ -58,6 +65,10 @@ fn dependents(api: Api) -> &'static [&'static str] {
         // Cleanup: the upload itself was proven, and a probe left behind is reported as such
         // (the one object the tool may leave), so no verdict rests on the delete.
         Api::DeleteObject => &[],
+        // The probe's side effects (replicas, ObjectCreated events): unreadable settings are
+        // said in dry-run-put's words ("replicas, if replication is set up, keep their copy"),
+        // and no verdict rests on them.
+        Api::GetBucketReplication | Api::GetBucketNotificationConfiguration => &[],
         other => panic!("the tool called {other}, which this matrix does not map to the checks that depend on it: add it to dependents()"),
     }
 }
@@ -206,7 +217,7 @@ fn wire_violations(seen: &[Seen]) -> Vec<String> {
     let mut broken = Vec::new();
     for request in seen {
         let allowed = if request.api.writes() {
-            request.object_key() == Some(PROBE_KEY)
+            request.object_key().is_some_and(is_probe_key)
         } else if request.api == Api::Other {
             // Query-protocol reads (STS/IAM Get*, List*, Simulate*) and nothing else.
             matches!(request.method.as_str(), "GET" | "HEAD")
@@ -321,7 +332,7 @@ impl Fixture {
             broken.push(format!("object version lost: {gone:?}"));
         }
         for new in versions_after.difference(&versions_before) {
-            if new.0 != PROBE_KEY {
+            if !is_probe_key(&new.0) {
                 broken.push(format!(
                     "something other than the probe was written: {new:?}"
                 ));
@@ -345,7 +356,7 @@ fn apis_called(seen: &[Seen]) -> Vec<Api> {
 /// The APIs the tool calls against an S3-compatible endpoint, as the clean run must show them:
 /// IAM's policy simulator and S3 Control's account-level Block Public Access exist on AWS only,
 /// and the tool does not call them on another endpoint.
-const EXPECTED_APIS: [Api; 14] = [
+const EXPECTED_APIS: [Api; 16] = [
     Api::GetCallerIdentity,
     Api::HeadBucket,
     Api::GetBucketLocation,
@@ -357,6 +368,8 @@ const EXPECTED_APIS: [Api; 14] = [
     Api::GetBucketPolicy,
     Api::GetBucketRequestPayment,
     Api::GetObjectLockConfiguration,
+    Api::GetBucketReplication,
+    Api::GetBucketNotificationConfiguration,
     Api::PutObject,
     Api::GetObject,
     Api::DeleteObject,
@@ -367,7 +380,7 @@ const EXPECTED_APIS: [Api; 14] = [
 const CLEAN_NOT_PASSING: [&str; 1] = ["bucket-region"];
 
 #[test]
-fn every_api_under_every_fault_112_pairs_never_passes_unverified_checks() {
+fn every_api_under_every_fault_128_pairs_never_passes_unverified_checks() {
     let fixture = Arc::new(Fixture::new());
 
     // The clean run: which APIs are called, and what passes when nothing fails.
@@ -408,7 +421,7 @@ fn every_api_under_every_fault_112_pairs_never_passes_unverified_checks() {
         .collect();
     assert_eq!(
         cases.len(),
-        112,
+        128,
         "the test's name states the number of pairs"
     );
     let queue = Arc::new(Mutex::new(cases));
@@ -459,7 +472,7 @@ fn every_api_under_every_fault_112_pairs_never_passes_unverified_checks() {
     let failures = failures.lock().unwrap();
     assert!(
         failures.is_empty(),
-        "{} of 112 pairs broke a rule:\n{}",
+        "{} of 128 pairs broke a rule:\n{}",
         failures.len(),
         failures.join("\n")
     );

@@ -87,7 +87,7 @@ async fn a_key_prefix_in_url_prefix_makes_urls_miss_the_file() {
         &report,
         "public-url",
         "fail",
-        "so the URL addresses `exports/exports/bucket-preflight-probe.txt`",
+        "so the URL addresses `exports/exports/bucket-preflight-probe-",
     );
     let fixed = format!("Set `url_prefix: {}/acme-exports/`", emulator.endpoint);
     assert_result(&report, "public-url", "fail", &fixed);

@@ -295,7 +295,7 @@ proptest! {
             bucket_region: region,
             path,
             url_prefix,
-            endpoint: None,
+            ..Target::new("placeholder")
         };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

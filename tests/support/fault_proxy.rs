@@ -34,6 +34,8 @@ pub enum Api {
     GetBucketPolicy,
     GetBucketRequestPayment,
     GetObjectLockConfiguration,
+    GetBucketReplication,
+    GetBucketNotificationConfiguration,
     PutObject,
     HeadObject,
     /// A GET of an object: the anonymous read of the result URL.
@@ -352,6 +354,8 @@ fn classify(request: &Request) -> Api {
         ("GET", false) if has("policy") => Api::GetBucketPolicy,
         ("GET", false) if has("requestPayment") => Api::GetBucketRequestPayment,
         ("GET", false) if has("object-lock") => Api::GetObjectLockConfiguration,
+        ("GET", false) if has("replication") => Api::GetBucketReplication,
+        ("GET", false) if has("notification") => Api::GetBucketNotificationConfiguration,
         ("POST", true) if has("uploads") => Api::CreateMultipartUpload,
         ("POST", true) if has("uploadId") => Api::CompleteMultipartUpload,
         ("PUT", true) if has("uploadId") => Api::UploadPart,
