@@ -261,7 +261,7 @@ fn missing_arguments_are_usage_errors() {
 }
 
 #[test]
-fn explain_prints_the_four_sections() {
+fn explain_prints_the_five_sections() {
     for id in registry::ids() {
         let r = run(&["explain", id]);
         assert_eq!(r.code, 0);
@@ -269,6 +269,7 @@ fn explain_prints_the_four_sections() {
         for section in [
             "## What it checks",
             "## Why it matters",
+            "## What it cannot see",
             "## How to fix",
             "## References",
         ] {

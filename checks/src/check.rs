@@ -50,15 +50,20 @@ pub struct CheckInfo {
     pub online: bool,
     /// Checks that must pass (or warn) first; otherwise this one is skipped as "blocked by".
     pub requires: &'static [&'static str],
-    /// Markdown with the sections What it checks / Why it matters / How to fix / References.
+    /// Markdown with the sections What it checks / Why it matters / What it cannot see / How to
+    /// fix / References.
     #[serde(skip)]
     pub docs: &'static str,
 }
 
 /// The documentation sections every check's `docs` must contain, in this order.
-pub const DOC_SECTIONS: [&str; 4] = [
+pub const DOC_SECTIONS: [&str; 5] = [
     "## What it checks",
     "## Why it matters",
+    // What is invisible to the check (organisation policies, network conditions, other
+    // accounts' settings) and how the report shows it: a check never passes on what it
+    // could not see.
+    "## What it cannot see",
     "## How to fix",
     "## References",
 ];

@@ -70,7 +70,7 @@ mod tests {
     }
 
     #[test]
-    fn every_check_documents_the_four_sections_in_order() {
+    fn every_check_documents_the_five_sections_in_order() {
         for check in ALL {
             let docs = check.info().docs;
             let mut from = 0;

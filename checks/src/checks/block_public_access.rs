@@ -40,6 +40,12 @@ account's settings instead. Organisation-level policies are not visible to this 
 Since April 2023 new buckets have all four switches on, so the default `acl: public` of the
 store step fails on every new bucket with a bare AccessDenied.
 
+## What it cannot see
+Organisation-level Block Public Access (set through AWS Organizations) is not readable with S3
+APIs, and the account-level setting of a bucket in another account is not readable by the
+caller: the check says what it could not read (`warn`) instead of using the caller's own
+account setting. The dry run and `public-url` prove the effect.
+
 ## How to fix
 Choose one:
 - Keep files private to S3 and public through a CDN or a bucket policy: set

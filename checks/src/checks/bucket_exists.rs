@@ -29,6 +29,12 @@ Bucket names are global. A typo, a bucket deleted by a clean-up, or a name that 
 somebody else's account makes every export fail, and S3's answer to the export (`NoSuchBucket`
 or a bare `AccessDenied`) rarely says which.
 
+## What it cannot see
+A 403 on HeadBucket cannot tell "exists, but these credentials may not use it" from "another
+account's bucket": the report names both. Who owns the bucket is verified only where S3 answers
+`x-amz-expected-bucket-owner` (`--expected-owner`); an endpoint that ignores it gets a warning,
+never a pass.
+
 ## How to fix
 - 404: check the spelling of `bucket`, or create the bucket (S3 console → Create bucket, or
   `aws s3 mb s3://BUCKET --region REGION`).

@@ -72,6 +72,13 @@ An explicit Deny overrides every Allow, including the export user's own IAM poli
 fails with 403 AccessDenied however the user is set up. For requests from another account S3
 does not say which statement denied them.
 
+## What it cannot see
+It evaluates the bucket policy only: organisation SCPs and RCPs, permission boundaries, VPC
+endpoint policies and KMS key policies are not in it. Conditions on where a request comes from
+(`aws:SourceIp`, `aws:SourceVpc`, `aws:SourceVpce`, `aws:VpcSourceIp`) cannot be known here and
+are reported as `warn` naming the condition. Without `s3:GetBucketPolicy` it warns naming that
+permission.
+
 ## How to fix
 - Encryption required: add `"headers": {"x-amz-server-side-encryption": "AES256"}` (or
   `"aws:kms"`, as the policy demands) to the store step.

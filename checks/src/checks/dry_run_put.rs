@@ -70,6 +70,13 @@ denials. `--no-write` skips this check.
 Every other check predicts; this one proves. Some causes — service control policies, KMS key
 policies, organisation-level settings — are invisible to a caller that can only read the bucket.
 
+## What it cannot see
+It proves the caller's upload, from this machine. A policy that judges the network
+(`aws:SourceIp`, VPC endpoints) or the principal (`--principal`, `aws:PrincipalArn`) can treat
+the export service's request differently: the check names whose upload it proved and warns when
+the bucket policy treats the export's request differently from the probe's (for example: the
+export sends no `If-None-Match`).
+
 ## How to fix
 Follow the remediation of the failure. Typical ones:
 - `s3:PutObject` (and `s3:PutObjectAcl` when an ACL is sent) on `arn:aws:s3:::BUCKET/PREFIX*`;

@@ -53,6 +53,12 @@ A denied upload fails at export time with 403 AccessDenied, one missing permissi
 The simulator evaluates every action of the upload at once, without writing anything, and
 names the missing permission or the statement that denies it.
 
+## What it cannot see
+The IAM policy simulator leaves out the service control and resource control policies of an AWS
+Organization and session policies, and passes the bucket policy for IAM users only. Context keys
+it cannot know (`aws:SourceIp`, VPC keys) come back as missing context values: reported as `warn`
+naming them, never as a pass.
+
 ## How to fix
 - `implicitDeny`: no policy allows the action. Add the statement this check prints to the
   principal's IAM policy, for instance

@@ -32,6 +32,12 @@ so that retained probes do not pile up.
 Uploads without an integrity header are refused with 400 on such buckets, and every file the
 export writes — including test uploads — stays, and costs storage, for the whole period.
 
+## What it cannot see
+Export credentials rarely may read the lock configuration
+(`s3:GetBucketObjectLockConfiguration`); then the check warns, and the dry run says before
+writing that a retained probe stays until its retention ends. Legal holds and retention set on
+individual objects by other tools are not visible.
+
 ## How to fix
 Make sure the store step sends a checksum (the AWS SDKs send one by default). If test exports
 should be removable, use a bucket without default retention for them.

@@ -41,6 +41,13 @@ reference, with the closest real action. Without `--policy-file` the check is sk
 "Access Denied" says nothing about which statement is wrong. Reading the policy against the
 exact requests finds the mistake before the first failed export, without credentials.
 
+## What it cannot see
+It sees only the policy file it is given: the service control and resource control policies of
+an AWS Organization, permission boundaries, session policies, the bucket policy and KMS key
+policies are not in it. Conditions on where a request comes from (`aws:SourceIp`,
+`aws:SourceVpc`, `aws:SourceVpce`, `aws:VpcSourceIp`) cannot be decided offline: such statements
+are reported as `warn` naming the condition, never as a pass.
+
 ## How to fix
 Use two statements, because the resources differ (`bucket-preflight policy BUCKET` writes them):
 - `s3:ListBucket` (+ `s3:GetBucketLocation`) on `arn:aws:s3:::BUCKET`;

@@ -35,6 +35,11 @@ account-level setting overrides the bucket, a CDN in `url_prefix` has no access 
 or `url_prefix` points somewhere else entirely. The other way round, "private" files served to
 anyone are a data leak.
 
+## What it cannot see
+It fetches the URL from this machine: a CDN's geo-restrictions, WAF rules or signed-URL
+requirements may answer other clients differently. An answer served from a cache (`Age`,
+`X-Cache`) is reported and never counted as proof.
+
 ## How to fix
 - 403 with `acl: public` at the bucket's endpoint: turn off IgnorePublicAcls (bucket and account
   level), or set `acl: bucket-default` and grant public reads with a bucket policy.

@@ -45,6 +45,10 @@ Plain HTTP is blocked as mixed content on HTTPS pages and can be altered in tran
 certificate does not match fails in every browser. A URL pointing at the wrong host serves
 nothing at all, even though the upload itself succeeded.
 
+## What it cannot see
+It builds the URL offline. Whether that URL serves the file (DNS, a CDN's origin access,
+certificates, bucket settings) only `public-url` can tell, by fetching it after the dry run.
+
 ## How to fix
 - Set `url_prefix` to an HTTPS URL: `https://BUCKET.s3.amazonaws.com/` for DNS-compliant names
   without periods, or the path-style `https://s3.REGION.amazonaws.com/BUCKET/` otherwise, or

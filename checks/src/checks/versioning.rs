@@ -30,6 +30,11 @@ Without versioning, a file stored under an existing key replaces it for good, an
 comes back. With versioning, deleting needs `s3:DeleteObjectVersion` to really remove data, and
 old versions keep costing storage.
 
+## What it cannot see
+Lifecycle rules that expire noncurrent versions and the bucket's replication rules are not part
+of this check; `dry-run-put` reports where a copy of the probe may remain (replicas) instead of
+calling it deleted.
+
 ## How to fix
 Enable versioning if you rely on version ids or want overwrite protection: S3 console → bucket
 → Properties → Bucket Versioning → Enable, or
