@@ -64,7 +64,12 @@ async fn run_with(
     let (session, log) = replay.session(SessionOptions::default()).await;
     let ctx = Context::online(target, Arc::new(session)).with_settings(settings);
     let mut outcomes = HashMap::new();
-    for id in ["bucket-exists", "block-public-access", "iam-simulation"] {
+    for id in [
+        "bucket-exists",
+        "block-public-access",
+        "iam-simulation",
+        "bucket-policy",
+    ] {
         let check = registry::find(id).expect("registered");
         outcomes.insert(id, check.run(&ctx).await);
     }
@@ -161,6 +166,27 @@ async fn the_policy_refused_to_a_non_owner_shows_another_account_owns_the_bucket
     let bpa = &outcomes["block-public-access"];
     assert_eq!(bpa.status, Status::Warn, "{bpa:#?}");
     assert!(bpa.summary.contains("405 MethodNotAllowed"), "{bpa:#?}");
+}
+
+#[tokio::test]
+async fn a_policy_only_the_owner_may_read_is_no_pass_and_no_unsupported_endpoint() {
+    // On AWS, 405 to GetBucketPolicy means another account owns the bucket: the policy was
+    // not evaluated, which is neither a pass nor "not supported by this endpoint".
+    let replay = cross_account_bucket(
+        405,
+        &s3_error(
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+        ),
+    )
+    .healthy_bucket("eu-west-1");
+    let (outcomes, _) = run_with(replay, Settings::default(), |_| {}).await;
+    assert_status(
+        &outcomes,
+        "bucket-policy",
+        Status::Warn,
+        "another account owns this bucket and its policy was not evaluated",
+    );
 }
 
 #[tokio::test]

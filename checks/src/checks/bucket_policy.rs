@@ -101,15 +101,6 @@ permission.
 "#,
 };
 
-/// The SSE header the dry run must send for the bucket policy to let it through, when the
-/// policy can be read and demands one.
-pub async fn probe_sse(ctx: &Context) -> Option<String> {
-    let Ok(Some(text)) = ctx.policy().await else {
-        return None;
-    };
-    demanded_sse(&parse_policy(text).ok()?)
-}
-
 /// The caller whose requests are evaluated: `--principal` when given (an administrator
 /// checking for the export user), else the identity of the credentials in use.
 #[derive(Debug, Default)]
@@ -194,6 +185,18 @@ impl Check for BucketPolicy {
             Ok(None) => {
                 return Outcome::pass("no bucket policy: nothing in it can deny the upload")
                     .with_evidence("policy_statements", 0)
+            }
+            // On AWS, 405 is S3's answer to anyone outside the owner's account: the policy
+            // exists or not, but only the owner may read it. Not "unsupported by the endpoint".
+            Err(failure)
+                if ctx.target.endpoint.is_none()
+                    && (failure.status == Some(405) || failure.code_is("MethodNotAllowed")) =>
+            {
+                return Outcome::warn(
+                    "the bucket policy could not be read: S3 answers GetBucketPolicy with 405 MethodNotAllowed to identities outside the bucket owner's account, so another account owns this bucket and its policy was not evaluated",
+                    "Run the check once more with credentials of the bucket owner's account (and --principal naming the export user), or ask the owner whether a Deny statement matches s3:PutObject on the export path.",
+                )
+                .with_evidence("policy_readable", false)
             }
             Err(failure) => {
                 return unreadable(

@@ -155,6 +155,15 @@ impl Context {
         self.url_for(&self.probe_key())
     }
 
+    /// The SSE header the probe must send for the bucket policy to let it through, when the
+    /// policy can be read and demands one (so that the dry run tests everything else).
+    async fn demanded_sse(&self) -> Option<String> {
+        let Ok(Some(text)) = self.policy().await else {
+            return None;
+        };
+        crate::iam::bucket_policy::demanded_sse(&crate::iam::parse_policy(text).ok()?)
+    }
+
     /// Runs the dry-run upload once: write, read anonymously, clean up.
     pub async fn probe(&self) -> &ProbeReport {
         self.probe_cell
@@ -209,7 +218,7 @@ impl Context {
                 return report;
             }
         };
-        report.sse = crate::checks::bucket_policy::probe_sse(self).await;
+        report.sse = self.demanded_sse().await;
         let shape = self.probe_shape();
         let leftovers = self.list_leftovers(&s3, &shape).await;
         // With the lock state unknown, a retained leftover tells that every upload is kept:
