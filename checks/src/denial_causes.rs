@@ -223,8 +223,9 @@ pub async fn bare_denial_causes(ctx: &Context, key: &str, sse: Option<&str>) -> 
         .ok()
         .copied()
         .flatten();
-    // Account-level settings exist on AWS only.
-    let account_bpa = if ctx.target.endpoint.is_some() {
+    // Account-level settings exist on AWS only, and the ones that count are the bucket
+    // owner's: the caller's own account setting says nothing about another account's bucket.
+    let account_bpa = if ctx.target.endpoint.is_some() || !ctx.bucket_owner().await.is_caller() {
         None
     } else {
         ctx.account_public_access_block()

@@ -420,3 +420,43 @@ async fn a_predicted_refusal_on_an_endpoint_that_is_not_aws_says_the_proof_decid
     let (outcomes, _) = run_with(replay, Settings::default(), |_| {}).await;
     assert_eq!(outcomes["block-public-access"].detail, None);
 }
+
+#[tokio::test]
+async fn a_bare_403_on_another_accounts_bucket_is_not_blamed_on_the_callers_account_setting() {
+    // The caller's own account blocks public ACLs; the bucket belongs to 444455556666, whose
+    // account level cannot be read. The denied upload must not be "proven" to be the caller's
+    // account setting: it says nothing about another account's bucket.
+    let blocks_public_acls = r#"<PublicAccessBlockConfiguration xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>false</IgnorePublicAcls><BlockPublicPolicy>false</BlockPublicPolicy><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>"#;
+    let replay = Replay::new()
+        .on(
+            "HEAD",
+            CALLER_NAMED_OWNER,
+            403,
+            &[("x-amz-bucket-region", "eu-west-1")],
+            "",
+        )
+        .on("GET", "?policy", 200, &[], GRANTING_POLICY)
+        .on("GET", S3CONTROL_BPA, 200, &[], blocks_public_acls)
+        .on(
+            "PUT",
+            "bucket-preflight-probe-",
+            403,
+            &[],
+            &s3_error("AccessDenied", "Access Denied"),
+        )
+        .healthy_bucket("eu-west-1");
+    let (session, _) = replay.session(SessionOptions::default()).await;
+    let mut target = Target::new("my-bucket");
+    target.bucket_region = Some("eu-west-1".into());
+    target.url_prefix = Some("http://127.0.0.1:9/my-bucket/".into());
+    let ctx = Context::online(target, Arc::new(session));
+    let outcome = registry::find("dry-run-put")
+        .expect("registered")
+        .run(&ctx)
+        .await;
+    assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+    assert!(
+        !outcome.summary.contains("BlockPublicAcls"),
+        "the caller's account setting was taken for the owner's: {outcome:#?}"
+    );
+}
