@@ -284,11 +284,19 @@ async fn the_probe_never_replaces_an_object_it_did_not_write() {
 async fn an_earlier_probe_is_reused_and_removed() {
     let emulator = Emulator::start();
     let earlier = "0123456789abcdef0123456789abcdef";
+    let mut abandoned = preflight::probe::probe_body(earlier);
+    abandoned.extend_from_slice(preflight::probe::naming::ABANDONED_NOTE);
+    // The probe of another run still under way: a running probe's size, written just now.
+    let running = "fedcba9876543210fedcba9876543210";
+    let running_key = preflight::probe::KeyShape::default_for("").key(running);
     let setup = BucketSetup {
-        objects: vec![(
-            preflight::probe::KeyShape::default_for("").key(earlier),
-            preflight::probe::probe_body(earlier),
-        )],
+        objects: vec![
+            (
+                preflight::probe::KeyShape::default_for("").key(earlier),
+                abandoned,
+            ),
+            (running_key.clone(), preflight::probe::probe_body(running)),
+        ],
         ..Default::default()
     };
     emulator
@@ -305,9 +313,11 @@ async fn an_earlier_probe_is_reused_and_removed() {
         "pass",
         "writing over an earlier run's probe",
     );
-    assert!(object_keys(&emulator, "us-east-1", "leftover-probe")
-        .await
-        .is_empty());
+    // The abandoned probe was written over and removed; the running one was not touched.
+    assert_eq!(
+        object_keys(&emulator, "us-east-1", "leftover-probe").await,
+        [running_key]
+    );
 }
 
 #[tokio::test]

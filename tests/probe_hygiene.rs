@@ -7,7 +7,8 @@ mod support;
 
 use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
-use preflight::probe::{Cleanup, KeyShape, ProbeReport, Upload, PROBE_LEN};
+use preflight::probe::naming::ABANDONED_LEN;
+use preflight::probe::{Cleanup, KeyShape, ProbeReport, PublicRead, Upload, PROBE_LEN};
 use preflight::{Context, Session, SessionOptions, Target};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -36,6 +37,10 @@ fn user_objects(prefix: &str) -> Vec<(String, Vec<u8>)> {
         (
             format!("{prefix}bucket-preflight-probe-notes.txt"),
             vec![b'x'; PROBE_LEN],
+        ),
+        (
+            format!("{prefix}bucket-preflight-probe-old.txt"),
+            vec![b'x'; ABANDONED_LEN],
         ),
         (format!("{prefix}2024/clip.mp4"), b"a real export".to_vec()),
     ]
@@ -246,25 +251,32 @@ async fn probes_at_once_neither_delete_nor_mistake_each_others_writes() {
         let reports = futures::future::join_all(contexts.iter().map(|c| c.probe())).await;
         for report in &reports {
             assert_proved(report, round);
-            match report.cleanup {
-                Cleanup::Deleted => {}
-                // Its write is gone or changed: only because another run of this round wrote
-                // over it (If-Match on its ETag) and removed that write of its own — never by
-                // a delete aimed at it.
-                Cleanup::LeftToAnotherRun | Cleanup::AlreadyGone => assert!(
-                    reports.iter().any(|other| other.run_id != report.run_id
-                        && other.key == report.key
-                        && matches!(
-                            other.upload,
-                            Upload::Written {
-                                replaced_earlier_probe: true,
-                                ..
-                            }
-                        )),
-                    "round {round}: {report:#?}"
+            // A probe of a run under way is never another run's leftover: no run writes over
+            // another's, each deletes its own, and each reads its own file at its URL.
+            assert!(
+                matches!(
+                    report.upload,
+                    Upload::Written {
+                        replaced_earlier_probe: false,
+                        ..
+                    }
                 ),
-                _ => panic!("round {round}: left behind: {report:#?}"),
-            }
+                "round {round}: {report:#?}"
+            );
+            assert!(
+                matches!(report.cleanup, Cleanup::Deleted),
+                "round {round}: {report:#?}"
+            );
+            assert!(
+                matches!(
+                    report.public_read,
+                    PublicRead::Status {
+                        serves_probe: true,
+                        ..
+                    }
+                ),
+                "round {round}: {report:#?}"
+            );
         }
     }
     let inspector = emulator.s3("us-east-1");

@@ -7,6 +7,7 @@
 use crate::denial::allow_statement;
 use crate::iam::policy::Statement;
 use crate::iam::{evaluate, parse_policy, Decision, Effect, PolicyDocument, PolicyKind, Request};
+use crate::probe::Precondition;
 use crate::Context;
 use std::collections::BTreeMap;
 
@@ -54,14 +55,12 @@ pub enum PolicyEvidence {
 fn probe_context(
     ctx: &Context,
     sse: Option<&str>,
+    precondition: Option<&Precondition>,
     caller_account: Option<&str>,
     principal_arn: Option<&str>,
 ) -> (BTreeMap<String, Vec<String>>, Vec<&'static str>) {
     let mut context = BTreeMap::new();
-    let mut absent = vec![
-        "s3:x-amz-server-side-encryption-aws-kms-key-id",
-        "s3:if-match",
-    ];
+    let mut absent = vec!["s3:x-amz-server-side-encryption-aws-kms-key-id"];
     let mut put = |key: &str, value: &str| {
         context.insert(key.to_owned(), vec![value.to_owned()]);
     };
@@ -72,7 +71,20 @@ fn probe_context(
         .as_deref()
         .is_none_or(|e| e.starts_with("https://"));
     put("aws:SecureTransport", if secure { "true" } else { "false" });
-    put("s3:if-none-match", "*");
+    // The conditional header the probe's write carried, if any.
+    match precondition {
+        Some(Precondition::IfNoneMatch) => {
+            put("s3:if-none-match", "*");
+            absent.push("s3:if-match");
+        }
+        Some(Precondition::IfMatch(etag)) => {
+            put("s3:if-match", etag);
+            absent.push("s3:if-none-match");
+        }
+        Some(Precondition::Unconditional) | None => {
+            absent.extend(["s3:if-none-match", "s3:if-match"]);
+        }
+    }
     if let Some(account) = caller_account {
         put("aws:PrincipalAccount", account);
     }
@@ -104,7 +116,12 @@ fn conditions_as_written(statement: Option<&Statement>) -> String {
 }
 
 /// Evaluates the bucket policy for the probe upload of `key`, which sent `sse`.
-pub async fn bucket_policy_evidence(ctx: &Context, key: &str, sse: Option<&str>) -> PolicyEvidence {
+pub async fn bucket_policy_evidence(
+    ctx: &Context,
+    key: &str,
+    sse: Option<&str>,
+    precondition: Option<&Precondition>,
+) -> PolicyEvidence {
     let text = match ctx.policy().await {
         Ok(None) => return PolicyEvidence::Absent,
         Ok(Some(text)) => text,
@@ -129,7 +146,7 @@ pub async fn bucket_policy_evidence(ctx: &Context, key: &str, sse: Option<&str>)
     // aws:PrincipalArn is the caller's ARN for IAM users and root; a role session's is the role
     // ARN, whose path the session ARN does not tell.
     let principal_arn = caller_arn.filter(|arn| arn.contains(":iam::"));
-    let (context, absent) = probe_context(ctx, sse, caller_account, principal_arn);
+    let (context, absent) = probe_context(ctx, sse, precondition, caller_account, principal_arn);
     let object = crate::partition::object_arn(ctx.partition(), &ctx.target.bucket, key);
     let mut actions = vec!["s3:PutObject"];
     if ctx.target.acl.canned_header().is_some() {
@@ -208,11 +225,16 @@ fn evidence_from<'a>(
 
 /// Every likely cause of a bare 403 on the probe upload of `key` (which sent `sse`), proven
 /// ones first, then by how often each is the culprit.
-pub async fn bare_denial_causes(ctx: &Context, key: &str, sse: Option<&str>) -> Vec<Cause> {
+pub async fn bare_denial_causes(
+    ctx: &Context,
+    key: &str,
+    sse: Option<&str>,
+    precondition: Option<&Precondition>,
+) -> Vec<Cause> {
     let acl = ctx.target.acl;
     let objects = ctx.objects_arn();
     let mut causes = Vec::new();
-    let policy = bucket_policy_evidence(ctx, key, sse).await;
+    let policy = bucket_policy_evidence(ctx, key, sse, precondition).await;
     if let PolicyEvidence::Read { denies, .. } = &policy {
         causes.extend(denies.iter().cloned().map(Cause::proven));
     }

@@ -27,15 +27,20 @@ Uploads a small probe object exactly as the store step would: the same ACL heade
 deletes exactly what it wrote, and says what it left and what the write set off.
 
 Every run proves the upload, and never touches an object it did not write:
-- Each run writes a key of its own: `PREFIX` + `bucket-preflight-probe-<run id>.txt`, with
-  `If-None-Match: *`. Keys of this exact shape (32 hex digits, the probe's size) are reserved
-  for the tool. `--probe-key exports/2024/clip.mp4` shapes the key like a real one instead
-  (`exports/2024/clip.bucket-preflight-probe-<run id>.mp4`).
-- Earlier probes that could not be deleted are found with ListObjectsV2 (s3:ListBucket only).
-  The run then writes over the oldest one with `If-Match` on its listed ETag instead of adding
-  a key (s3:PutObject only; anything written there in between makes it fail with 412 and is
-  left alone). So without s3:DeleteObject at most one probe stays per prefix, and every later
-  run still proves the upload — also under SSE-KMS without s3:GetObject.
+- Each run writes a key of its own: `PREFIX` + `bucket-preflight-probe-<run id>.txt` (a random
+  128-bit id). Keys of this exact shape (32 hex digits, a probe's size) are reserved for the
+  tool. `--probe-key exports/2024/clip.mp4` shapes the key like a real one instead
+  (`exports/2024/clip.bucket-preflight-probe-<run id>.mp4`). When the listing below shows the
+  key free, the PUT carries no conditional header, exactly like the export's, so a bucket
+  policy or SCP that treats conditional writes differently judges the probe as it judges the
+  export; only when the listing is refused does it send `If-None-Match: *`.
+- Earlier probes that could not be deleted are found with ListObjectsV2 (s3:ListBucket only):
+  a run that cannot delete its probe rewrites it (`If-Match` on its own ETag) with a note that
+  changes its size, marking it abandoned. A later run writes over the oldest abandoned probe with
+  `If-Match` on its listed ETag instead of adding a key (s3:PutObject only; anything written
+  there in between makes it fail with 412 and is left alone). So without s3:DeleteObject at most
+  one probe stays per prefix, every later run still proves the upload — also under SSE-KMS
+  without s3:GetObject — and the probe of a run still under way is never touched.
 - Cleanup: on a versioned bucket it deletes exactly the versions it created, by id
   (s3:DeleteObjectVersion; no delete marker); with versioning suspended, the `null` version by
   id; otherwise DeleteObject with `If-Match` on its own ETag, so a write by another run survives.
@@ -53,8 +58,9 @@ Every run proves the upload, and never touches an object it did not write:
   version here does not delete the replica) and ObjectCreated notifications (Lambda, SQS, SNS,
   EventBridge) that the upload triggers.
 
-It does not pass when the proof does not stand for the export: a bucket policy that denies
-PutObject without `If-None-Match` (the probe sends it, Transloadit does not); policy resource
+It does not pass when the proof does not stand for the export: a conditional header the probe
+had to send (`If-None-Match` when the listing was refused, `If-Match` over a leftover) that a
+readable bucket policy treats differently from the export's plain PUT; policy resource
 patterns that match keys by shape (`BUCKET/exports/*/*`, `BUCKET/*.mp4`), so that the probe key
 may be judged differently from real files (use `--probe-key`); or `--principal`, because the
 upload proves the caller's rights, not the principal's.
@@ -148,7 +154,9 @@ async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
             // can be read.
             let statement = match denial.policy_type.as_deref() {
                 Some("resource-based") => {
-                    match bucket_policy_evidence(ctx, &probe.key, sse).await {
+                    match bucket_policy_evidence(ctx, &probe.key, sse, probe.precondition.as_ref())
+                        .await
+                    {
                         PolicyEvidence::Read { denies, .. } => denies.into_iter().next(),
                         _ => None,
                     }
@@ -181,7 +189,7 @@ async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
     }
     // A bare "Access Denied": S3 gives no reason for cross-account requests. Name the causes
     // the other checks' evidence proves first, then the likely ones.
-    let causes = bare_denial_causes(ctx, &probe.key, sse).await;
+    let causes = bare_denial_causes(ctx, &probe.key, sse, probe.precondition.as_ref()).await;
     let numbered: Vec<String> = causes
         .iter()
         .enumerate()

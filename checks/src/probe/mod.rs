@@ -7,11 +7,15 @@
 //!   `--probe-key` (see [`naming`]). Two runs at once never share a key.
 //! - Leftovers: ListObjectsV2 on `PREFIX` + `bucket-preflight-probe-` (s3:ListBucket, which the
 //!   export needs anyway) finds probes earlier runs could not delete, recognised by name and
-//!   size. When there is one, the run writes over the oldest with `If-Match` on the ETag from the
-//!   listing (s3:PutObject only; anything written there in between makes it 412 and is left
-//!   alone) instead of adding a key: without delete permission, at most one probe stays per
-//!   prefix, and each run still proves the upload. Otherwise it writes its own key with
-//!   `If-None-Match: *`.
+//!   size. A run that cannot delete its probe marks it abandoned by rewriting it one note
+//!   longer (`If-Match` on its own ETag); a probe of a running run's size is never a leftover,
+//!   so concurrent runs never touch each other's. When there is an abandoned one, the run writes
+//!   over the oldest with `If-Match` on the ETag from the listing (s3:PutObject only; anything
+//!   written there in between makes it 412 and is left alone) instead of adding a key: without
+//!   delete permission, at most one probe stays per prefix, and each run still proves the
+//!   upload. Otherwise it writes its own key — with no conditional header when the listing
+//!   showed it free, so that the probe's request is exactly the export's (a policy demanding or
+//!   refusing conditional writes judges both alike), else with `If-None-Match: *`.
 //! - Cleanup removes exactly what this run wrote (its versions, or the object only while its
 //!   ETag is still this run's): see [`cleanup`]. It survives a timeout cutting the check short.
 //! - Under SSE-KMS a one-part multipart upload proves large files too ([`multipart`]).
@@ -220,7 +224,7 @@ impl Context {
         };
         report.sse = self.demanded_sse().await;
         let shape = self.probe_shape();
-        let leftovers = self.list_leftovers(&s3, &shape).await;
+        let (leftovers, listed) = self.list_leftovers(&s3, &shape).await;
         // With the lock state unknown, a retained leftover tells that every upload is kept:
         // writing again would only add one more retained version.
         if let (true, false, Some(leftover)) = (
@@ -268,7 +272,14 @@ impl Context {
             Some(written) => written,
             None => {
                 let own = self.probe_key();
-                let precondition = Precondition::IfNoneMatch;
+                // The key is new to this run (a random 128-bit id) and, when the listing
+                // worked, shown free: then the probe sends exactly the export's request, with
+                // no conditional header that a bucket policy could treat differently.
+                let precondition = if listed {
+                    Precondition::Unconditional
+                } else {
+                    Precondition::IfNoneMatch
+                };
                 match self
                     .put(&s3, &own, &body, report.sse.as_deref(), &precondition)
                     .await
@@ -343,8 +354,35 @@ impl Context {
             Retention::Retained { until, .. } => Cleanup::Retained(until.clone()),
             _ => guard.job().run().await,
         };
+        if let Cleanup::LeftBehind(failure) = &report.cleanup {
+            if failure.is_access_denied() {
+                self.mark_abandoned(&s3, &report.key, &body, report.sse.as_deref(), guard.job())
+                    .await;
+            }
+        }
         guard.disarm();
         report
+    }
+
+    /// Rewrites a probe this run could not delete to an abandoned probe's size, with `If-Match`
+    /// on its own last write, so that a later run may write over it while the probes of runs
+    /// still under way are left alone. Failing that, the probe stays as it is (never touched).
+    async fn mark_abandoned(
+        &self,
+        s3: &aws_sdk_s3::Client,
+        key: &str,
+        body: &[u8],
+        sse: Option<&str>,
+        job: &CleanupJob,
+    ) {
+        let Some(etag) = job.writes.last().and_then(|w| w.etag.clone()) else {
+            return;
+        };
+        let mut abandoned = body.to_vec();
+        abandoned.extend_from_slice(naming::ABANDONED_NOTE);
+        let _ = self
+            .put(s3, key, &abandoned, sse, &Precondition::IfMatch(etag))
+            .await;
     }
 
     async fn put(
@@ -367,16 +405,24 @@ impl Context {
             .set_server_side_encryption(sse.map(ServerSideEncryption::from))
             .set_expected_bucket_owner(self.settings.expected_owner.clone());
         let request = match precondition {
+            Precondition::Unconditional => request,
             Precondition::IfNoneMatch => request.if_none_match("*"),
             Precondition::IfMatch(etag) => request.if_match(etag),
         };
         request.send().await.map_err(|e| ApiFailure::from_sdk(&e))
     }
 
-    /// Earlier runs' probes of this shape, oldest first. A refused listing finds none: the
-    /// run then writes its own key, which is safe, only not tidy.
-    async fn list_leftovers(&self, s3: &aws_sdk_s3::Client, shape: &KeyShape) -> Vec<Leftover> {
+    /// Earlier runs' abandoned probes of this shape, oldest first, and whether the listing was
+    /// complete. A refused listing finds none: the run then writes its own key, which is safe,
+    /// only not tidy.
+    async fn list_leftovers(
+        &self,
+        s3: &aws_sdk_s3::Client,
+        shape: &KeyShape,
+    ) -> (Vec<Leftover>, bool) {
         let mut found = Vec::new();
+        let mut complete = false;
+        let now = std::time::SystemTime::now();
         let mut pages = s3
             .list_objects_v2()
             .bucket(&self.target.bucket)
@@ -386,14 +432,23 @@ impl Context {
             .send();
         // A handful of pages is plenty: leftovers are rare, and their number is reported.
         for _ in 0..10 {
-            let Some(Ok(page)) = pages.next().await else {
-                break;
+            let page = match pages.next().await {
+                Some(Ok(page)) => page,
+                None => {
+                    complete = true;
+                    break;
+                }
+                Some(Err(_)) => break,
             };
             for object in page.contents() {
                 let (Some(key), Some(etag)) = (object.key(), object.e_tag()) else {
                     continue;
                 };
-                if shape.is_leftover(key, object.size()) {
+                let age = object
+                    .last_modified()
+                    .and_then(|t| std::time::SystemTime::try_from(*t).ok())
+                    .and_then(|t| now.duration_since(t).ok());
+                if shape.is_leftover(key, object.size(), age) {
                     found.push((
                         object.last_modified().copied(),
                         key.to_owned(),
@@ -407,10 +462,11 @@ impl Context {
                 .partial_cmp(&(b.0, &b.1))
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
-        found
+        let leftovers = found
             .into_iter()
             .map(|(_, key, etag)| Leftover { key, etag })
-            .collect()
+            .collect();
+        (leftovers, complete)
     }
 
     /// Whether object lock retains the probe's latest write (HeadObject, s3:GetObject).

@@ -23,8 +23,20 @@ pub const PROBE_BODY: &[u8] = b"This object was written by bucket-preflight to p
 /// Hex digits of a run id.
 const RUN_ID_LEN: usize = 32;
 
-/// The size of every probe object.
+/// The size of every probe object while its run is under way.
 pub const PROBE_LEN: usize = PROBE_BODY.len() + RUN_ID_LEN + 1;
+
+/// Appended to a probe that its run could not delete (no s3:DeleteObject): the new size tells
+/// later runs, from a listing alone, that the probe is abandoned and theirs to write over. A
+/// probe of [`PROBE_LEN`] belongs to a run still under way and is never touched.
+pub const ABANDONED_NOTE: &[u8] = b"left behind: its run could not delete it\n";
+
+/// The size of an abandoned probe.
+pub const ABANDONED_LEN: usize = PROBE_LEN + ABANDONED_NOTE.len();
+
+/// A probe of a run's size older than this was abandoned by a run that could not finish (killed
+/// mid-way): no run takes that long.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// A random-enough id for one run: unique across concurrent runs and processes, not a secret.
 pub fn new_run_id() -> String {
@@ -113,9 +125,19 @@ impl KeyShape {
             })
     }
 
-    /// Whether a listed object is an earlier probe: a reserved key and exactly a probe's size.
-    pub fn is_leftover(&self, key: &str, size: Option<i64>) -> bool {
-        self.is_probe_key(key) && size == Some(PROBE_LEN as i64)
+    /// Whether a listed object is an earlier run's abandoned probe: a reserved key and exactly
+    /// an abandoned probe's size, or a running probe's size and older than [`STALE_AFTER`]. A
+    /// probe of another run still under way is never a leftover, so concurrent runs never
+    /// write over each other's probe.
+    pub fn is_leftover(
+        &self,
+        key: &str,
+        size: Option<i64>,
+        age: Option<std::time::Duration>,
+    ) -> bool {
+        self.is_probe_key(key)
+            && (size == Some(ABANDONED_LEN as i64)
+                || (size == Some(PROBE_LEN as i64) && age.is_some_and(|age| age > STALE_AFTER)))
     }
 }
 
@@ -191,17 +213,27 @@ mod tests {
             shape.key(id),
             "exports/bucket-preflight-probe-0123456789abcdef0123456789abcdef.txt"
         );
-        assert!(shape.is_leftover(&shape.key(id), Some(PROBE_LEN as i64)));
+        let abandoned = Some(ABANDONED_LEN as i64);
+        let just_now = Some(std::time::Duration::from_secs(5));
+        let long_ago = Some(STALE_AFTER * 2);
+        assert!(shape.is_leftover(&shape.key(id), abandoned, just_now));
+        // Another run's probe while that run is under way: never a leftover. Only when it is
+        // far older than any run (a run killed mid-way) is it taken for one.
+        assert!(!shape.is_leftover(&shape.key(id), Some(PROBE_LEN as i64), just_now));
+        assert!(!shape.is_leftover(&shape.key(id), Some(PROBE_LEN as i64), None));
+        assert!(shape.is_leftover(&shape.key(id), Some(PROBE_LEN as i64), long_ago));
         // Someone's own file: another size, the old fixed name, or a name that only resembles one.
-        assert!(!shape.is_leftover(&shape.key(id), Some(12)));
-        assert!(!shape.is_leftover("exports/bucket-preflight-probe.txt", Some(PROBE_LEN as i64)));
+        assert!(!shape.is_leftover(&shape.key(id), Some(12), long_ago));
+        assert!(!shape.is_leftover("exports/bucket-preflight-probe.txt", abandoned, long_ago));
         assert!(!shape.is_leftover(
             "exports/bucket-preflight-probe-notes.txt",
-            Some(PROBE_LEN as i64)
+            abandoned,
+            long_ago
         ));
         assert!(!shape.is_leftover(
             "exports/bucket-preflight-probe-0123456789ABCDEF0123456789abcdef.txt",
-            Some(PROBE_LEN as i64)
+            abandoned,
+            long_ago
         ));
     }
 

@@ -21,7 +21,10 @@ const IF_MATCH: &str = "s3:if-match";
 /// The conditional header the probe's write carried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Precondition {
-    /// `If-None-Match: *`, for a key of its own.
+    /// No conditional header, exactly as the export's upload: a key of the run's own that the
+    /// listing showed free.
+    Unconditional,
+    /// `If-None-Match: *`, for a key of its own the listing could not show free.
     IfNoneMatch,
     /// `If-Match: ETAG`, replacing an earlier probe.
     IfMatch(String),
@@ -30,6 +33,7 @@ pub enum Precondition {
 impl Precondition {
     pub fn header(&self) -> String {
         match self {
+            Precondition::Unconditional => "no conditional header (as the export)".to_owned(),
             Precondition::IfNoneMatch => "If-None-Match: *".to_owned(),
             Precondition::IfMatch(etag) => format!("If-Match: {etag}"),
         }
@@ -92,6 +96,8 @@ pub fn conditional_header_gap(
         ..Request::new("s3:PutObject", object_arn)
     };
     let (key, value, absent) = match probe {
+        // The probe sent what the export sends: no gap to find.
+        Precondition::Unconditional => return None,
         Precondition::IfNoneMatch => (IF_NONE_MATCH, "*".to_owned(), IF_MATCH),
         Precondition::IfMatch(etag) => (IF_MATCH, etag.clone(), IF_NONE_MATCH),
     };

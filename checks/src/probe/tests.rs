@@ -189,10 +189,70 @@ fn policy_route(replay: Replay, policy: &str) -> Replay {
     replay.on("GET", "?policy", 200, &[], policy)
 }
 
+const REQUIRE_IF_NONE_MATCH: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"RequireIfNoneMatch","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*","Condition":{"Null":{"s3:if-none-match":"true"}}}]}"#;
+
+/// S3 under AWS's "enforce conditional writes" policy: a PUT with `If-None-Match` goes
+/// through, one without it is refused (a bare 403, as across accounts).
+fn enforcing_conditional_writes(replay: Replay) -> Replay {
+    replay
+        .on(
+            "PUT",
+            "if-none-match: *",
+            200,
+            &[("etag", "\"0123456789abcdef0123456789abcdef\"")],
+            "",
+        )
+        .on(
+            "PUT",
+            PROBE_MARKER,
+            403,
+            &[],
+            &s3_error("AccessDenied", "Access Denied"),
+        )
+}
+
 #[tokio::test]
-async fn a_policy_that_demands_if_none_match_does_not_let_the_probe_pass_for_the_export() {
-    let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"RequireIfNoneMatch","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*","Condition":{"Null":{"s3:if-none-match":"true"}}}]}"#;
-    let replay = policy_route(Replay::new(), policy).healthy_bucket("eu-west-1");
+async fn the_probe_sends_the_exports_request_so_a_policy_demanding_if_none_match_fails_it() {
+    // Export credentials rarely may read the bucket policy: the probe itself must meet the
+    // policy as the export does, without a conditional header of its own.
+    let replay = enforcing_conditional_writes(Replay::new())
+        .on(
+            "GET",
+            "?policy",
+            403,
+            &[],
+            &s3_error("AccessDenied", "Access Denied"),
+        )
+        .healthy_bucket("eu-west-1");
+    // The replay accepts only PUTs with If-None-Match: a probe sending it would pass here.
+    let (outcome, _) = dry_run(replay, Settings::default()).await;
+    assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+    // With the policy readable, the statement is named.
+    let replay = policy_route(
+        enforcing_conditional_writes(Replay::new()),
+        REQUIRE_IF_NONE_MATCH,
+    )
+    .healthy_bucket("eu-west-1");
+    let (outcome, _) = dry_run(replay, Settings::default()).await;
+    assert_outcome(&outcome, Status::Fail, "RequireIfNoneMatch");
+}
+
+#[tokio::test]
+async fn a_probe_that_had_to_send_if_none_match_does_not_pass_for_the_export() {
+    // The listing is refused, so the run's key is not shown free: the probe falls back to
+    // If-None-Match, which the export does not send. Its success then cannot stand for it.
+    let replay = policy_route(
+        enforcing_conditional_writes(Replay::new()),
+        REQUIRE_IF_NONE_MATCH,
+    )
+    .on(
+        "GET",
+        "list-type=2",
+        403,
+        &[],
+        &s3_error("AccessDenied", "Access Denied"),
+    )
+    .healthy_bucket("eu-west-1");
     let (outcome, _) = dry_run(replay, Settings::default()).await;
     assert_outcome(&outcome, Status::Fail, "cannot stand for the export");
     assert_outcome(&outcome, Status::Fail, "RequireIfNoneMatch");

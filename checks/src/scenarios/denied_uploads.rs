@@ -62,11 +62,12 @@ async fn a_matching_bucket_policy_deny_is_named_before_the_iam_policy() {
 
 #[tokio::test]
 async fn the_deny_is_judged_by_the_headers_the_probe_sent() {
-    // The probe sends If-None-Match: * and no ACL header for bucket-default: a statement
-    // denying conditional writes matches it, one denying public ACLs does not.
+    // The probe sends what the export sends: no conditional header (its key is its own and
+    // the listing showed it free) and no ACL header for bucket-default. A statement demanding
+    // conditional writes matches it, one denying public ACLs does not.
     let replay = denied_bucket(
         r#"{"Sid":"DenyPublicAcls","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*","Condition":{"StringEquals":{"s3:x-amz-acl":"public-read"}}},
-           {"Sid":"NoConditionalWrites","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*","Condition":{"Null":{"s3:if-none-match":"false"}}}"#,
+           {"Sid":"NoConditionalWrites","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*","Condition":{"Null":{"s3:if-none-match":"true"}}}"#,
     );
     let (outcomes, _) = run(replay, SessionOptions::default(), |t| {
         t.acl = Acl::BucketDefault
