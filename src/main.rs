@@ -210,7 +210,7 @@ async fn check(args: CheckArgs) -> ExitCode {
     };
     // The keys of an S3-compatible store belong to it: STS is asked where S3 goes unless an
     // STS endpoint of its own is configured.
-    let sts_endpoint = endpoints.sts.as_ref().or(endpoints.s3.as_ref());
+    let sts_endpoint = preflight::endpoints::sts_endpoint(&endpoints);
     let target = Target {
         bucket: args.store.bucket.clone(),
         acl: args.store.acl,

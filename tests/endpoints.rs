@@ -129,3 +129,13 @@ fn a_bad_endpoint_from_the_environment_is_exit_2_naming_the_variable() {
     assert!(stderr.contains("AWS_ENDPOINT_URL_S3"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn an_s3_endpoint_on_awss_own_hosts_keeps_sts_at_aws() {
+    let mut env = isolated_env();
+    let vpce = "https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com";
+    env.push(("AWS_ENDPOINT_URL_S3".into(), vpce.into()));
+    let (_, report) = check_without_flag(env, "some-bucket", &["--offline"]);
+    assert_eq!(report["target"]["endpoint"], vpce, "{report:#}");
+    assert_eq!(report["target"]["sts_endpoint"], Value::Null, "{report:#}");
+}

@@ -91,6 +91,28 @@ pub async fn resolve(flag: Option<&str>, profile: Option<&str>) -> Endpoints {
     }
 }
 
+/// Whether `url` is one of AWS's own hosts (a VPC interface endpoint, FIPS or dual-stack S3):
+/// AWS, only reached another way, so STS stays AWS's own rather than following it.
+pub fn is_aws_host(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|host| {
+            ["amazonaws.com", "amazonaws.com.cn", "api.aws"]
+                .iter()
+                .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")))
+        })
+}
+
+/// Where STS is asked: its own configured endpoint, else the S3 endpoint when that is another
+/// store (whose keys belong to it), else AWS's STS.
+pub fn sts_endpoint(endpoints: &Endpoints) -> Option<&ConfiguredEndpoint> {
+    endpoints
+        .sts
+        .as_ref()
+        .or_else(|| endpoints.s3.as_ref().filter(|s3| !is_aws_host(&s3.url)))
+}
+
 /// Which setting produced `url`: the service's variable, the global one, or the profile.
 fn source_of(url: &str, service_env: &str, profile: &str) -> String {
     let set_to_url = |name: &str| std::env::var(name).is_ok_and(|value| value == url);
@@ -100,5 +122,51 @@ fn source_of(url: &str, service_env: &str, profile: &str) -> String {
         "AWS_ENDPOINT_URL".to_owned()
     } else {
         format!("profile {profile} in the AWS config file")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_hosts_are_told_from_other_stores() {
+        for aws in [
+            "https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com",
+            "https://s3-fips.us-east-1.amazonaws.com",
+            "https://s3.dualstack.eu-west-1.amazonaws.com",
+            "https://s3.cn-north-1.amazonaws.com.cn",
+        ] {
+            assert!(is_aws_host(aws), "{aws}");
+        }
+        for other in [
+            "http://127.0.0.1:9000",
+            "https://fra1.digitaloceanspaces.com",
+            "https://acct.r2.cloudflarestorage.com",
+            "https://amazonaws.com.example.org",
+            "https://notamazonaws.com",
+        ] {
+            assert!(!is_aws_host(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn sts_follows_another_store_but_not_an_aws_endpoint() {
+        let at = |url: &str| ConfiguredEndpoint {
+            url: url.into(),
+            source: "AWS_ENDPOINT_URL_S3".into(),
+        };
+        let store = Endpoints {
+            s3: Some(at("http://127.0.0.1:9000")),
+            sts: None,
+        };
+        assert_eq!(sts_endpoint(&store), store.s3.as_ref());
+        let vpce = Endpoints {
+            s3: Some(at(
+                "https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com",
+            )),
+            sts: None,
+        };
+        assert_eq!(sts_endpoint(&vpce), None);
     }
 }

@@ -215,9 +215,15 @@ impl Session {
             .get_or_init(|| async {
                 let mut sts =
                     aws_sdk_sts::config::Builder::from(config).interceptor(RejectIncompleteAnswers);
-                if let Some(endpoint) = &self.options.sts_endpoint_url {
-                    sts = sts.endpoint_url(endpoint);
-                }
+                // STS's own endpoint, else the S3 one when that is another store, else AWS's:
+                // an S3 endpoint on AWS's own hosts (a VPC endpoint) is no STS.
+                let endpoint = self.options.sts_endpoint_url.clone().or_else(|| {
+                    self.options
+                        .endpoint_url
+                        .clone()
+                        .filter(|e| !crate::endpoints::is_aws_host(e))
+                });
+                sts.set_endpoint_url(endpoint);
                 let sts = aws_sdk_sts::Client::from_conf(sts.build());
                 match sts.get_caller_identity().send().await {
                     Ok(out) => Ok(Identity {
