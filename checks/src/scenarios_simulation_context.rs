@@ -144,3 +144,29 @@ async fn a_denial_decided_without_a_condition_key_names_the_key() {
         "{outcome:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_listing_by_the_caller_is_no_pass_for_another_principal() {
+    use crate::{registry, Context, Target};
+    use std::sync::Arc;
+    let (session, _) = Replay::new()
+        .healthy_bucket("eu-west-1")
+        .session(SessionOptions::default())
+        .await;
+    let mut target = Target::new("my-bucket");
+    target.bucket_region = Some("eu-west-1".into());
+    let settings = Settings {
+        principal: Some("arn:aws:iam::111122223333:user/transloadit".into()),
+        ..Default::default()
+    };
+    let ctx = Context::online(target, Arc::new(session)).with_settings(settings);
+    let outcome = registry::find("list-objects")
+        .expect("registered")
+        .run(&ctx)
+        .await;
+    assert_eq!(outcome.status, Status::Warn, "{outcome:#?}");
+    assert!(
+        outcome_text(&outcome).contains("proves nothing for --principal"),
+        "{outcome:#?}"
+    );
+}

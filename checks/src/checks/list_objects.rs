@@ -65,8 +65,25 @@ impl Check for ListObjects {
             format!("prefix `{prefix}`")
         };
         match answer {
-            Ok(out) => Outcome::pass(format!("listing {shown_prefix} is allowed"))
-                .with_evidence("key_count", out.key_count().unwrap_or(0)),
+            Ok(out) => {
+                let caller = match ctx.session() {
+                    Some(session) => session.identity().await.ok().map(|i| i.arn),
+                    None => None,
+                };
+                // With --principal, this listing is the caller's, not the export's: a pass would
+                // be a pass for the wrong identity.
+                let outcome = match ctx.settings.principal.as_deref() {
+                    Some(principal) if caller.as_deref() != Some(principal) => Outcome::warn(
+                        format!(
+                            "listing {shown_prefix} is allowed for {}, which proves nothing for --principal {principal}",
+                            caller.as_deref().unwrap_or("the caller")
+                        ),
+                        "iam-simulation and bucket-policy judge the principal's s3:ListBucket; to prove it, run once more with the principal's own credentials.",
+                    ),
+                    _ => Outcome::pass(format!("listing {shown_prefix} is allowed")),
+                };
+                outcome.with_evidence("key_count", out.key_count().unwrap_or(0))
+            }
             Err(failure) if failure.is_not_implemented() => Outcome::skip(format!(
                 "ListObjectsV2 is not supported by this endpoint ({failure})"
             )),
