@@ -53,7 +53,7 @@ pub struct StoreArgs {
     pub bucket_region: Option<String>,
 
     /// The store step's `path` template.
-    #[arg(long, value_name = "TEMPLATE", default_value = DEFAULT_PATH)]
+    #[arg(long, value_name = "TEMPLATE", default_value = DEFAULT_PATH, value_parser = parse_path)]
     pub path: String,
 }
 
@@ -277,13 +277,30 @@ pub enum ColourChoice {
     Never,
 }
 
+/// Far beyond any valid value: such input is a paste gone wrong, refused before it reaches a
+/// check (and a terminal table that would take minutes to lay out).
+const MAX_BUCKET_CHARS: usize = 255;
+const MAX_PATH_BYTES: usize = 1024;
+const MAX_URL_BYTES: usize = 2048;
+
 fn parse_bucket(raw: &str) -> Result<String, String> {
     let trimmed = raw.trim();
+    // `s3://name`, or a bucket ARN in any partition (`arn:aws-cn:s3:::name`).
+    let arn_name = trimmed
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split_once(":s3:::"))
+        .map(|(_, name)| name);
     let name = trimmed
         .strip_prefix("s3://")
-        .or_else(|| trimmed.strip_prefix("arn:aws:s3:::"))
+        .or(arn_name)
         .unwrap_or(trimmed)
         .trim_end_matches('/');
+    let chars = name.chars().count();
+    if chars > MAX_BUCKET_CHARS {
+        return Err(format!(
+            "the bucket name is {chars} characters long; S3 bucket names have 3 to 63"
+        ));
+    }
     if name.is_empty() {
         return Err(
             "the bucket name is empty: give the bucket's name, such as `my-bucket`".to_owned(),
@@ -294,6 +311,16 @@ fn parse_bucket(raw: &str) -> Result<String, String> {
         return Err(format!("'{raw}' includes a path: give only the bucket's name (`{bucket}`) and the path with --path"));
     }
     Ok(name.to_owned())
+}
+
+fn parse_path(raw: &str) -> Result<String, String> {
+    if raw.len() > MAX_PATH_BYTES {
+        return Err(format!(
+            "the path template is {} bytes long; S3 object keys are at most {MAX_PATH_BYTES} bytes",
+            raw.len()
+        ));
+    }
+    Ok(raw.to_owned())
 }
 
 fn parse_principal_arn(raw: &str) -> Result<String, String> {
@@ -320,6 +347,12 @@ fn parse_account_id(raw: &str) -> Result<String, String> {
 }
 
 pub fn parse_http_url(raw: &str) -> Result<String, String> {
+    if raw.len() > MAX_URL_BYTES {
+        return Err(format!(
+            "the URL is {} bytes long; at most {MAX_URL_BYTES} are accepted",
+            raw.len()
+        ));
+    }
     const ACCEPTED: &str =
         "expected an absolute http:// or https:// URL, such as https://cdn.example.com/";
     match url::Url::parse(raw) {
@@ -347,6 +380,10 @@ mod tests {
         assert_eq!(parse_bucket("my-bucket").unwrap(), "my-bucket");
         assert_eq!(parse_bucket("s3://my-bucket/").unwrap(), "my-bucket");
         assert_eq!(parse_bucket("arn:aws:s3:::my-bucket").unwrap(), "my-bucket");
+        assert_eq!(
+            parse_bucket("arn:aws-cn:s3:::my-bucket").unwrap(),
+            "my-bucket"
+        );
         assert!(parse_bucket("  ").unwrap_err().contains("empty"));
         assert!(parse_bucket("s3://my-bucket/exports")
             .unwrap_err()

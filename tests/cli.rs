@@ -191,6 +191,22 @@ fn bad_input_is_exit_2_with_one_clear_line() {
         ],
     );
     assert_usage_error(&["check", ""], &["bucket name is empty"]);
+    // Pastes gone wrong are refused at once, not laid out in a table for minutes.
+    let huge = "a".repeat(100_000);
+    assert_usage_error(&["check", &huge], &["100000 characters long", "3 to 63"]);
+    assert_usage_error(
+        &["check", "my-bucket", "--path", &huge],
+        &["--path", "at most 1024 bytes"],
+    );
+    assert_usage_error(
+        &[
+            "check",
+            "my-bucket",
+            "--url-prefix",
+            &format!("https://{huge}/"),
+        ],
+        &["--url-prefix", "at most 2048"],
+    );
     assert_usage_error(
         &[
             "check",
