@@ -174,6 +174,7 @@ impl Check for StoreParams {
             check_url_prefix(prefix, &mut found);
         }
         check_path(&target.path, &mut found);
+        check_key_length(&target.path, &mut found);
 
         let acl_header = target
             .acl
@@ -194,6 +195,25 @@ impl Check for StoreParams {
             .with_evidence("path", target.path.as_str())
             .with_evidence("key_prefix", target.key_prefix())
             .with_evidence("url_prefix", serde_json::json!(target.url_prefix))
+    }
+}
+
+/// S3 refuses object keys over 1024 bytes (UTF-8): a path whose keys grow past that fails every
+/// upload, however permissions are set up.
+const MAX_KEY_BYTES: usize = 1024;
+
+fn check_key_length(path: &str, found: &mut Findings) {
+    let longest = crate::iam::export_request::sample_keys(path)
+        .into_iter()
+        .max_by_key(String::len);
+    if let Some(key) = longest.filter(|k| k.len() > MAX_KEY_BYTES) {
+        found.fail(
+            format!(
+                "`path` makes object keys of {} bytes (for example for a file named like a photo), but S3 accepts at most {MAX_KEY_BYTES}: every upload would fail",
+                key.len()
+            ),
+            "Shorten the fixed part of `path`; keys (prefix, `${unique_prefix}` and the file name together) must stay within 1024 bytes.",
+        );
     }
 }
 
@@ -219,6 +239,19 @@ mod tests {
             "{}",
             outcome.summary
         );
+    }
+
+    #[tokio::test]
+    async fn keys_longer_than_s3_accepts_fail() {
+        let outcome = run(|t| t.path = format!("{}/${{file.url_name}}", "a".repeat(1010))).await;
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(
+            outcome.summary.contains("at most 1024"),
+            "{}",
+            outcome.summary
+        );
+        let outcome = run(|t| t.path = format!("{}/${{file.url_name}}", "a".repeat(900))).await;
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     }
 
     #[tokio::test]
