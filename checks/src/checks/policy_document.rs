@@ -101,7 +101,14 @@ impl Check for PolicyDocumentCheck {
 
         let mut found = Findings::default();
         let mut verdicts = serde_json::Map::new();
-        // Named mistakes first: they say why the verdicts below come out as they do.
+        // The statement the `policy` command writes for an action: every fix names it, so that
+        // what is pasted is what `policy` would generate.
+        let grant_for = |action: &str| {
+            statement_granting(&request, action).map(|statement| statement.to_string())
+        };
+        // Named mistakes first: they say why the verdicts below come out as they do. An action
+        // a mistake explains is not reported again as "not granted".
+        let mut explained: Vec<&str> = Vec::new();
         for mistake in diagnose_upload_policy(
             &file.document,
             &target.bucket,
@@ -113,12 +120,19 @@ impl Check for PolicyDocumentCheck {
                 .map(|s| format!(" (statement {s})"))
                 .unwrap_or_default();
             let message = format!("{}{statement}", mistake.message);
-            if mistake.kind == MistakeKind::UnknownAction {
+            let grant = mistake.action.and_then(grant_for);
+            explained.extend(mistake.action);
+            let fix = match (mistake.kind, grant) {
                 // AWS adds actions: an action missing from our list is never a failure.
-                found.warn(message, "Check the action's spelling against the service authorization reference: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html");
-            } else {
-                found.fail(message, "Split bucket-level and object-level actions into two statements: `bucket-preflight policy BUCKET` prints a correct policy.");
-            }
+                (MistakeKind::UnknownAction, _) => {
+                    found.warn(message, "Check the action's spelling against the service authorization reference: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html");
+                    continue;
+                }
+                (MistakeKind::BucketActionOnObjectArn, Some(grant)) => format!("Split bucket-level and object-level actions into two statements; the bucket-level one, as `bucket-preflight policy` writes it: {grant}"),
+                (_, Some(grant)) => format!("Add: {grant}"),
+                (_, None) => "Name the export's resources by ARN: `bucket-preflight policy BUCKET` prints a correct policy.".to_owned(),
+            };
+            found.fail(message, fix);
         }
         let mut allowed = Vec::new();
         for verdict in evaluate_export(&file.document, file.kind, &shape) {
@@ -140,8 +154,14 @@ impl Check for PolicyDocumentCheck {
                     format!("{what} is not granted by this bucket policy"),
                     "Nothing to change for a writer in the bucket's own account whose IAM policy allows it; a writer from another account needs an Allow for its principal here.",
                 ),
+                // Already explained by a named mistake, with its fix.
+                Decision::NotGranted if explained.contains(&verdict.action) => {}
                 Decision::NotGranted => found.fail(
-                    format!("{what} is not granted ({})", evaluation.explanation),
+                    if evaluation.explanation.starts_with(&what) {
+                        evaluation.explanation.clone()
+                    } else {
+                        format!("{what} is not granted ({})", evaluation.explanation)
+                    },
                     format!("Add: {grant}"),
                 ),
                 Decision::Conditional if verdict.depends_on_file_name => found.warn(
@@ -203,17 +223,16 @@ mod tests {
     async fn the_seed_policy_mistake_is_pinpointed() {
         let outcome = run(SEED, PolicyKind::Identity, |_| {}).await;
         assert_eq!(outcome.status, Status::Fail);
+        // Each action's problem is said once: by the named mistake, not again as "not granted".
         assert!(
-            outcome
-                .summary
-                .contains("s3:ListBucket on arn:aws:s3:::my-bucket is not granted"),
+            !outcome.summary.contains("is not granted"),
             "{}",
             outcome.summary
         );
         assert!(
-            outcome
-                .summary
-                .contains("s3:GetBucketLocation on arn:aws:s3:::my-bucket is not granted"),
+            outcome.summary.contains(
+                "s3:GetBucketLocation is granted only on arn:aws:s3:::my-bucket/*, an object ARN"
+            ),
             "{}",
             outcome.summary
         );
@@ -315,7 +334,7 @@ mod tests {
                 "a grant on one sample file does not cover real keys",
                 r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::my-bucket"},{"Effect":"Allow","Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::my-bucket/exports/example.jpg"}]}"#.into(),
                 Status::Fail,
-                "/exports/f2/d3eeeb67479f11f8b091b04f6181ad/Summer-holiday-_1_.jpg is not granted",
+                "which does not cover arn:aws:s3:::my-bucket/exports/f2/d3eeeb67479f11f8b091b04f6181ad/Summer-holiday-_1_.jpg where files are written: grant it on arn:aws:s3:::my-bucket/exports/*",
             ),
             (
                 "a grant on one extension depends on the file name",

@@ -43,6 +43,8 @@ pub struct Mistake {
     pub statement: Option<String>,
     /// What is wrong and what to write instead.
     pub message: String,
+    /// The export's action this mistake keeps from being granted, when it is about one.
+    pub action: Option<&'static str>,
 }
 
 /// A misspelling this close to a known action is worth suggesting it.
@@ -87,7 +89,14 @@ pub fn diagnose_upload_policy(
         }
         let before = mistakes.len();
         for statement in allows_naming_action(policy, needed.action) {
-            mistakes.extend(misplaced_grants(statement, needed, &target));
+            mistakes.extend(
+                misplaced_grants(statement, needed, &target)
+                    .into_iter()
+                    .map(|mistake| Mistake {
+                        action: Some(needed.action),
+                        ..mistake
+                    }),
+            );
         }
         if mistakes.len() > before {
             explained.push(needed.action);
@@ -319,6 +328,7 @@ fn mistake(kind: MistakeKind, statement: &Statement, message: String) -> Mistake
         kind,
         statement: Some(statement.name()),
         message,
+        action: None,
     }
 }
 
@@ -326,7 +336,12 @@ fn mistake(kind: MistakeKind, statement: &Statement, message: String) -> Mistake
 fn dedup_keeping_order(mistakes: Vec<Mistake>) -> Vec<Mistake> {
     let mut unique: Vec<Mistake> = Vec::with_capacity(mistakes.len());
     for mistake in mistakes {
-        if !unique.contains(&mistake) {
+        let same = |other: &Mistake| {
+            other.kind == mistake.kind
+                && other.statement == mistake.statement
+                && other.message == mistake.message
+        };
+        if !unique.iter().any(same) {
             unique.push(mistake);
         }
     }
