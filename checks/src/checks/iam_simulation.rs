@@ -112,7 +112,10 @@ fn simulation_failed(failure: &ApiFailure, principal: &str, caller: &str) -> Out
     if failure.code_is("NoSuchEntity") {
         return Outcome::error(
             format!("the IAM policy simulator does not know {principal} ({failure})"),
-            "Pass --principal with the exact ARN of the IAM user or role the export service uses; a role with a path needs its full ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME).",
+            format!(
+                "Pass --principal with the exact ARN of the IAM user or role the export service uses; a role with a path needs its full ARN (arn:{}:iam::ACCOUNT:role/PATH/NAME).",
+                crate::partition::of_arn(principal).unwrap_or("aws")
+            ),
         );
     }
     Outcome::error(
