@@ -17,8 +17,6 @@ pub mod denial;
 pub mod denial_causes;
 pub mod endpoints;
 pub mod facts;
-#[cfg(test)]
-mod fault_scenarios;
 pub mod iam;
 pub mod iam_simulator;
 #[cfg(test)]
@@ -33,10 +31,6 @@ pub mod registry;
 pub(crate) mod replay;
 #[cfg(test)]
 mod scenarios;
-#[cfg(test)]
-mod scenarios_cross_account;
-#[cfg(test)]
-mod scenarios_simulation_context;
 pub mod session;
 pub mod target;
 pub mod url_prefix;

@@ -7,9 +7,12 @@ use crate::{registry, Acl, Context, Outcome, SessionOptions, Status, Target};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod cross_account;
 mod denied_uploads;
+mod faults;
 mod partitions;
 mod public_urls;
+mod simulation_context;
 
 const ACCESS_DENIED: &str = "Access Denied";
 
