@@ -976,7 +976,7 @@ async fn iam_simulation_other_failures_are_errors() {
 #[tokio::test]
 async fn iam_simulation_simulates_the_principal_given() {
     // In the bucket owner's account: a principal of another account would also need the
-    // bucket policy to allow it (see scenarios_cross_account).
+    // bucket policy to allow it (see scenarios/cross_account.rs).
     let role = "arn:aws:iam::111122223333:role/Exporter";
     let allowed = crate::replay::iam_simulation(&[
         (
