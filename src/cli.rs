@@ -25,9 +25,10 @@ pub enum Command {
     Policy(Box<PolicyArgs>),
     /// Show a check's documentation: what it checks, why it matters, how to fix it.
     Explain {
-        /// The check's id, as shown by `list`.
-        #[arg(value_name = "CHECK-ID")]
-        check_id: String,
+        /// A check's id, as shown by `list`, or an error code from a failed upload (such as
+        /// `AccessControlListNotSupported`); without it, the catalog.
+        #[arg(value_name = "CHECK-ID|ERROR-CODE")]
+        check_id: Option<String>,
     },
     /// List every check: id, title, category, online or offline.
     List {

@@ -53,7 +53,10 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::List { format } => list(format),
-        Command::Explain { check_id } => explain(&check_id),
+        Command::Explain { check_id } => match check_id {
+            Some(id) => explain(&id),
+            None => list(ListFormat::Table),
+        },
         Command::Policy(args) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -165,8 +168,14 @@ fn list(format: ListFormat) -> ExitCode {
 
 fn explain(id: &str) -> ExitCode {
     let Some(check) = registry::find(id) else {
+        if let Some(code) = preflight::error_codes::find(id) {
+            return explain_error_code(code);
+        }
+        let hint = registry::suggest(id)
+            .map(|close| format!("did you mean '{close}'? "))
+            .unwrap_or_default();
         return bad_input(&format!(
-            "unknown check '{id}': expected one of {}",
+            "unknown check or error code '{id}': {hint}expected a check id ({}) or an error code such as AccessDenied",
             registry::ids().join(", ")
         ));
     };
@@ -184,6 +193,34 @@ fn explain(id: &str) -> ExitCode {
         text += &format!(" · requires: {}", info.requires.join(", "));
     }
     text += &format!("\n\n{}", info.docs);
+    print_stdout(&text);
+    ExitCode::SUCCESS
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// What an error code from a failed upload means, and the checks that predict it.
+fn explain_error_code(code: &preflight::error_codes::ErrorCode) -> ExitCode {
+    let mut text = format!(
+        "# {}\n\n{}.\n\nThe checks that predict it, most specific first:\n",
+        code.code,
+        capitalise(code.meaning)
+    );
+    for id in code.checks {
+        if let Some(check) = registry::find(id) {
+            text += &format!("- `{id}` — {}\n", check.info().title);
+        }
+    }
+    text += &format!(
+        "\nRun `bucket-preflight check BUCKET --only {}` against the bucket, and `bucket-preflight explain CHECK-ID` for a check's documentation.\n",
+        code.checks.join(",")
+    );
     print_stdout(&text);
     ExitCode::SUCCESS
 }

@@ -240,7 +240,7 @@ fn bad_input_is_exit_2_with_one_clear_line() {
     assert_usage_error(&["check", "my-bucket", "--timeout", "0"], &["--timeout"]);
     assert_usage_error(
         &["explain", "nope"],
-        &["unknown check 'nope'", "bucket-name"],
+        &["unknown check or error code 'nope'", "bucket-name"],
     );
     let r = bin(&["check", "my-bucket"])
         .env("AWS_ENDPOINT_URL", "localhost:9000")
@@ -294,6 +294,27 @@ fn explain_prints_the_five_sections() {
                 .unwrap_or_else(|| panic!("explain {id} lacks {section}"));
             from += at;
         }
+    }
+}
+
+#[test]
+fn explain_answers_typos_error_codes_and_no_argument() {
+    let typo = run(&["explain", "block-public-acess"]);
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains("did you mean 'block-public-access'"),
+        "{}",
+        typo.stderr
+    );
+    assert_eq!(typo.stderr.trim().lines().count(), 1, "{}", typo.stderr);
+    let code = run(&["explain", "AccessControlListNotSupported"]);
+    assert_eq!(code.code, 0, "{}", code.stderr);
+    assert!(code.stdout.contains("`object-ownership`"), "{}", code.stdout);
+    assert!(code.stdout.contains("--only object-ownership,dry-run-put"));
+    let catalog = run(&["explain"]);
+    assert_eq!(catalog.code, 0, "{}", catalog.stderr);
+    for id in registry::ids() {
+        assert!(catalog.stdout.contains(id), "{id} missing from the catalog");
     }
 }
 

@@ -16,6 +16,7 @@ pub mod context;
 pub mod denial;
 pub mod denial_causes;
 pub mod endpoints;
+pub mod error_codes;
 pub mod facts;
 pub mod iam;
 pub mod iam_simulator;

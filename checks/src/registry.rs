@@ -31,6 +31,17 @@ pub fn find(id: &str) -> Option<&'static dyn Check> {
     ALL.iter().copied().find(|check| check.info().id == id)
 }
 
+/// The id closest to a mistyped one (`block-public-acess`), when one is close enough.
+pub fn suggest(typed: &str) -> Option<&'static str> {
+    let typed = typed.trim().to_ascii_lowercase();
+    ids()
+        .into_iter()
+        .map(|id| (strsim::levenshtein(&typed, id), id))
+        .filter(|(distance, id)| *distance <= 3.max(id.len() / 4))
+        .min()
+        .map(|(_, id)| id)
+}
+
 /// All ids, for error messages that list what is accepted.
 pub fn ids() -> Vec<&'static str> {
     ALL.iter().map(|check| check.info().id).collect()
@@ -41,6 +52,14 @@ mod tests {
     use super::*;
     use crate::check::DOC_SECTIONS;
     use std::collections::HashSet;
+
+    #[test]
+    fn mistyped_ids_get_a_suggestion() {
+        assert_eq!(suggest("block-public-acess"), Some("block-public-access"));
+        assert_eq!(suggest("DRY-RUN-PUT"), Some("dry-run-put"));
+        assert_eq!(suggest("bucketpolicy"), Some("bucket-policy"));
+        assert_eq!(suggest("something-else-entirely"), None);
+    }
 
     #[test]
     fn ids_are_unique_kebab_case() {
