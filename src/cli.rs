@@ -178,11 +178,11 @@ pub struct CheckArgs {
     pub probe_key: Option<String>,
 
     /// Run only these checks (and the checks they require), comma-separated.
-    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    #[arg(long, value_name = "ID,...", value_delimiter = ',', value_parser = check_id)]
     pub only: Vec<String>,
 
     /// Do not run these checks, comma-separated; checks that require them are skipped too.
-    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    #[arg(long, value_name = "ID,...", value_delimiter = ',', value_parser = check_id)]
     pub skip: Vec<String>,
 
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
@@ -312,6 +312,11 @@ fn parse_bucket(raw: &str) -> Result<String, String> {
         return Err(format!("'{raw}' includes a path: give only the bucket's name (`{bucket}`) and the path with --path"));
     }
     Ok(name.to_owned())
+}
+
+/// A check id from a comma-separated list, as people type it: `a, b` works like `a,b`.
+fn check_id(raw: &str) -> Result<String, String> {
+    Ok(raw.trim().to_owned())
 }
 
 fn parse_path(raw: &str) -> Result<String, String> {

@@ -101,7 +101,12 @@ fn usage_error(err: clap::Error) -> ExitCode {
             .zip(value(ContextKind::InvalidValue))
             .map(|(arg, bad)| {
                 let arg = arg.split_whitespace().next().unwrap_or_default().to_owned();
-                let mut line = format!("error: invalid value '{bad}' for {arg}");
+                // clap reports a flag given without its value as the empty value.
+                let mut line = if bad.is_empty() {
+                    format!("error: {arg} needs a value")
+                } else {
+                    format!("error: invalid value '{bad}' for {arg}")
+                };
                 if let Some(valid) = value(ContextKind::ValidValue) {
                     line += &format!(": expected one of {valid}");
                 }

@@ -298,6 +298,25 @@ fn explain_prints_the_five_sections() {
 }
 
 #[test]
+fn lists_and_flags_are_read_as_people_type_them() {
+    let spaced = run(&[
+        "check",
+        "my-bucket",
+        "--offline",
+        "--only",
+        "bucket-name, store-params",
+    ]);
+    assert!(spaced.code == 0 || spaced.code == 1, "{}", spaced.stderr);
+    let bare = run(&["check", "my-bucket", "--acl"]);
+    assert_eq!(bare.code, 2);
+    assert!(
+        bare.stderr.contains("--acl needs a value"),
+        "{}",
+        bare.stderr
+    );
+}
+
+#[test]
 fn explain_answers_typos_error_codes_and_no_argument() {
     let typo = run(&["explain", "block-public-acess"]);
     assert_eq!(typo.code, 2);
@@ -309,7 +328,11 @@ fn explain_answers_typos_error_codes_and_no_argument() {
     assert_eq!(typo.stderr.trim().lines().count(), 1, "{}", typo.stderr);
     let code = run(&["explain", "AccessControlListNotSupported"]);
     assert_eq!(code.code, 0, "{}", code.stderr);
-    assert!(code.stdout.contains("`object-ownership`"), "{}", code.stdout);
+    assert!(
+        code.stdout.contains("`object-ownership`"),
+        "{}",
+        code.stdout
+    );
     assert!(code.stdout.contains("--only object-ownership,dry-run-put"));
     let catalog = run(&["explain"]);
     assert_eq!(catalog.code, 0, "{}", catalog.stderr);
