@@ -285,17 +285,9 @@ const MAX_PATH_BYTES: usize = 1024;
 const MAX_URL_BYTES: usize = 2048;
 
 fn parse_bucket(raw: &str) -> Result<String, String> {
-    let trimmed = raw.trim();
-    // `s3://name`, or a bucket ARN in any partition (`arn:aws-cn:s3:::name`).
-    let arn_name = trimmed
-        .strip_prefix("arn:")
-        .and_then(|rest| rest.split_once(":s3:::"))
-        .map(|(_, name)| name);
-    let name = trimmed
-        .strip_prefix("s3://")
-        .or(arn_name)
-        .unwrap_or(trimmed)
-        .trim_end_matches('/');
+    // The name, `s3://`, an ARN, an S3 URL or the console's: what people paste.
+    let found = preflight::bucket_ref::parse(raw)?;
+    let name = found.bucket.as_str();
     let chars = name.chars().count();
     if chars > MAX_BUCKET_CHARS {
         return Err(format!(
@@ -307,9 +299,8 @@ fn parse_bucket(raw: &str) -> Result<String, String> {
             "the bucket name is empty: give the bucket's name, such as `my-bucket`".to_owned(),
         );
     }
-    if name.contains('/') {
-        let bucket = name.split('/').next().unwrap_or_default();
-        return Err(format!("'{raw}' includes a path: give only the bucket's name (`{bucket}`) and the path with --path"));
+    if found.key.is_some() {
+        return Err(format!("'{raw}' includes a path: give only the bucket's name (`{name}`) and the path with --path"));
     }
     Ok(name.to_owned())
 }

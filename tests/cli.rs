@@ -298,6 +298,26 @@ fn explain_prints_the_five_sections() {
 }
 
 #[test]
+fn a_pasted_s3_url_is_read_as_its_bucket() {
+    for pasted in [
+        "https://acme-exports.s3.amazonaws.com/",
+        "S3://acme-exports",
+        "acme-exports.s3.amazonaws.com",
+    ] {
+        let r = run(&["check", pasted, "--offline", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{pasted}: {e}: {}{}", r.stdout, r.stderr));
+        assert_eq!(report["target"]["bucket"], "acme-exports", "{pasted}");
+    }
+    let file = run(&[
+        "check",
+        "https://acme-exports.s3.amazonaws.com/exports/a.jpg",
+    ]);
+    assert_eq!(file.code, 2);
+    assert!(file.stderr.contains("(`acme-exports`)"), "{}", file.stderr);
+}
+
+#[test]
 fn lists_and_flags_are_read_as_people_type_them() {
     let spaced = run(&[
         "check",

@@ -10,6 +10,7 @@ pub mod acl_rules;
 pub mod answer_integrity;
 pub mod api_error;
 pub mod bucket_owner;
+pub mod bucket_ref;
 pub mod check;
 pub mod checks;
 pub mod context;
