@@ -231,6 +231,7 @@ fn explain_error_code(code: &preflight::error_codes::ErrorCode) -> ExitCode {
 }
 
 async fn check(args: CheckArgs) -> ExitCode {
+    let started_at = std::time::SystemTime::now();
     let selection = runner::Selection {
         only: args.only.clone(),
         skip: args.skip.clone(),
@@ -315,7 +316,14 @@ async fn check(args: CheckArgs) -> ExitCode {
         eprintln!("note: {note}");
     }
     let mut report = Report::new(target, results);
+    report.started_at = report::rfc3339(started_at);
+    report.conclude(args.strict);
     if let Some(session) = &session {
+        // Only ever the identity STS already gave the credentials check: no extra call.
+        report.caller = session.known_identity().map(|identity| report::Caller {
+            arn: identity.arn,
+            account: identity.account,
+        });
         report.redact(&session.secrets());
     }
     let rendered = match args.format {

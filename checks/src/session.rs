@@ -239,6 +239,11 @@ impl Session {
             .map_err(IdentityProblem::Api)
     }
 
+    /// The caller's identity when STS already answered (no call of its own).
+    pub fn known_identity(&self) -> Option<Identity> {
+        self.identity.get().and_then(|found| found.clone().ok())
+    }
+
     /// An S3 client for `region` (the session's region when `None`), built once per region.
     pub async fn s3(&self, region: Option<&str>) -> Result<aws_sdk_s3::Client, CredentialsProblem> {
         let config = self.sdk_config().await?;

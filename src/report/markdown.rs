@@ -31,7 +31,17 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(out, "| Parameter | Value |\n|---|---|");
     let unset = "_(not set)_".to_owned();
+    let caller = report
+        .caller
+        .as_ref()
+        .map_or(unset.clone(), |c| format!("`{}`", c.arn));
     let rows = [
+        ("started", report.started_at.clone()),
+        (
+            "tool",
+            format!("{} {}", report.tool.name, report.tool.version),
+        ),
+        ("caller", caller),
         ("bucket", format!("`{}`", t.bucket)),
         ("acl", format!("`{}`", t.acl)),
         (

@@ -17,9 +17,22 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
+    /// When the run started, RFC 3339 in UTC.
+    pub started_at: String,
+    /// `ready`, `not_ready` or `unverified`: what the exit code says.
+    pub verdict: &'static str,
+    pub exit_code: u8,
+    /// Whose credentials the online checks used, when STS said so.
+    pub caller: Option<Caller>,
     pub target: Target,
     pub summary: Summary,
     pub results: Vec<ResultEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Caller {
+    pub arn: String,
+    pub account: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -47,6 +60,13 @@ pub struct ResultEntry {
     pub remediation: Option<String>,
     pub evidence: Evidence,
     pub duration_ms: u64,
+}
+
+/// RFC 3339 in UTC, to the second.
+pub fn rfc3339(time: std::time::SystemTime) -> String {
+    aws_smithy_types::DateTime::from(time)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
 }
 
 /// How the run ends, as the process exit code.
@@ -85,16 +105,33 @@ impl Report {
                 }
             })
             .collect();
-        Report {
+        let mut report = Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
                 name: env!("CARGO_PKG_NAME"),
                 version: env!("CARGO_PKG_VERSION"),
             },
+            started_at: rfc3339(std::time::SystemTime::now()),
+            verdict: "ready",
+            exit_code: 0,
+            caller: None,
             target,
             summary,
             results,
-        }
+        };
+        report.conclude(false);
+        report
+    }
+
+    /// Sets `verdict` and `exit_code` for the run's `--strict`.
+    pub fn conclude(&mut self, strict: bool) {
+        let verdict = self.verdict(strict);
+        self.verdict = match verdict {
+            Verdict::Ready => "ready",
+            Verdict::Failed => "not_ready",
+            Verdict::Unverified => "unverified",
+        };
+        self.exit_code = verdict as u8;
     }
 
     pub fn verdict(&self, strict: bool) -> Verdict {
@@ -222,6 +259,11 @@ pub(crate) mod tests {
         });
         let mut report = Report::new(target, reports);
         report.tool.version = "0.0.0-test";
+        report.started_at = "2026-01-01T00:00:00Z".to_owned();
+        report.caller = Some(Caller {
+            arn: "arn:aws:iam::111122223333:user/exporter".to_owned(),
+            account: "111122223333".to_owned(),
+        });
         report
     }
 
