@@ -205,8 +205,12 @@ pub struct CheckArgs {
     pub timeout: u64,
 
     /// -v: details and evidence for every check; -vv: also timings.
-    #[arg(short, long, action = clap::ArgAction::Count)]
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
+
+    /// Table: only the warn, fail and error rows, their fixes and the verdict.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

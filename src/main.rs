@@ -341,6 +341,7 @@ async fn check(args: CheckArgs) -> ExitCode {
                 width,
                 verbose: args.verbose,
                 strict: args.strict,
+                quiet: args.quiet,
             })
         }
     };

@@ -12,6 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::task::AbortHandle;
 
+/// The reason every online check gets under `--offline` (reports fold these into one line).
+pub const OFFLINE_SKIP: &str = "not run with --offline";
+
 /// Which checks a run includes, from `--only`, `--skip` and `--offline`.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
@@ -83,7 +86,7 @@ impl Plan {
                 let disposition = if selection.skip.iter().any(|id| id == info.id) {
                     Disposition::NotRun("skipped with --skip")
                 } else if selection.offline && info.online {
-                    Disposition::NotRun("not run with --offline")
+                    Disposition::NotRun(OFFLINE_SKIP)
                 } else {
                     Disposition::Run
                 };

@@ -318,6 +318,33 @@ fn a_pasted_s3_url_is_read_as_its_bucket() {
 }
 
 #[test]
+fn offline_and_quiet_tables_show_what_needs_attention() {
+    let offline = run(&["check", "my-bucket", "--offline", "--color", "never"]);
+    assert!(
+        offline
+            .stdout
+            .contains("Not run with --offline (14 online checks): credentials,"),
+        "{}",
+        offline.stdout
+    );
+    assert!(
+        !offline.stdout.contains("not run with --offline"),
+        "{}",
+        offline.stdout
+    );
+    let quiet = run(&["check", "My_Bucket", "--offline", "-q", "--color", "never"]);
+    assert!(quiet.stdout.contains("FAIL"), "{}", quiet.stdout);
+    assert!(!quiet.stdout.contains("PASS"), "{}", quiet.stdout);
+    assert!(quiet.stdout.contains("How to fix:"), "{}", quiet.stdout);
+    let verbose = run(&["check", "my-bucket", "--offline", "-v", "--color", "never"]);
+    assert!(
+        !verbose.stdout.contains("  credentials — "),
+        "no empty heading for a check left out: {}",
+        verbose.stdout
+    );
+}
+
+#[test]
 fn lists_and_flags_are_read_as_people_type_them() {
     let spaced = run(&[
         "check",

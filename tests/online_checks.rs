@@ -59,7 +59,9 @@ async fn a_bucket_ready_for_public_exports_passes_and_keeps_nothing() {
     assert_eq!(report["exit_code"], 0);
     assert_eq!(report["verdict"], "ready");
     assert_eq!(report["caller"]["account"], support::ACCOUNT);
-    assert!(report["started_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(report["started_at"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
     for r in report["results"].as_array().unwrap() {
         let expected = match r["id"].as_str().unwrap() {
             // The emulator serves plain http on loopback.

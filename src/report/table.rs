@@ -14,6 +14,8 @@ pub struct TableStyle {
     /// 1: details and evidence of every check; 2: also per-check timings.
     pub verbose: u8,
     pub strict: bool,
+    /// Only the rows that need attention (warn, fail, error).
+    pub quiet: bool,
 }
 
 impl TableStyle {
@@ -25,6 +27,7 @@ impl TableStyle {
             width: Some(100),
             verbose,
             strict: false,
+            quiet: false,
         }
     }
 }
@@ -42,6 +45,8 @@ fn status_cell(status: Status, colour: bool) -> Cell {
         Status::Error => Color::Magenta,
     })
 }
+
+use crate::runner::OFFLINE_SKIP;
 
 pub fn render(report: &Report, style: &TableStyle) -> String {
     let mut out = String::new();
@@ -88,7 +93,21 @@ pub fn render(report: &Report, style: &TableStyle) -> String {
         header.push("Time");
     }
     table.set_header(header);
-    for result in &report.results {
+    // Checks --offline left out are one line under the table, not a row each.
+    let left_out: Vec<&str> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Skip && r.summary == OFFLINE_SKIP)
+        .map(|r| r.id)
+        .collect();
+    let needs_attention =
+        |status: Status| matches!(status, Status::Warn | Status::Fail | Status::Error);
+    for result in report
+        .results
+        .iter()
+        .filter(|r| !left_out.contains(&r.id))
+        .filter(|r| !style.quiet || needs_attention(r.status))
+    {
         let mut row = vec![
             status_cell(result.status, style.colour),
             Cell::new(result.id),
@@ -99,7 +118,17 @@ pub fn render(report: &Report, style: &TableStyle) -> String {
         }
         table.add_row(row);
     }
-    let _ = writeln!(out, "{table}");
+    if table.row_count() > 0 {
+        let _ = writeln!(out, "{table}");
+    }
+    if !left_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not run with --offline ({} online checks): {}.",
+            left_out.len(),
+            left_out.join(", ")
+        );
+    }
 
     let fixes: Vec<_> = report
         .results
@@ -114,7 +143,13 @@ pub fn render(report: &Report, style: &TableStyle) -> String {
     }
     if style.verbose >= 1 {
         let _ = writeln!(out, "\nDetails:");
-        for result in &report.results {
+        // A check that saw nothing to say (left out, or no detail and no evidence) gets no
+        // empty heading.
+        for result in report
+            .results
+            .iter()
+            .filter(|r| r.detail.is_some() || !r.evidence.is_empty())
+        {
             let _ = writeln!(out, "  {} — {}", result.id, result.title);
             if let Some(detail) = &result.detail {
                 let _ = writeln!(out, "    {detail}");
