@@ -159,13 +159,14 @@ pub struct CheckArgs {
     #[arg(long)]
     pub expect_versioning: bool,
 
-    /// Also analyse this policy document offline (an identity policy unless --policy-kind bucket).
+    /// Also analyse this policy document offline.
     #[arg(long, value_name = "FILE")]
     pub policy_file: Option<std::path::PathBuf>,
 
-    /// What --policy-file holds.
-    #[arg(long, value_enum, default_value_t = PolicyKindArg::Identity, requires = "policy_file")]
-    pub policy_kind: PolicyKindArg,
+    /// What --policy-file holds (default: a bucket policy when its statements name a
+    /// Principal, else an identity policy).
+    #[arg(long, value_enum, requires = "policy_file")]
+    pub policy_kind: Option<PolicyKindArg>,
 
     /// Simulate this principal's permissions (IAM user or role ARN) with the IAM policy simulator,
     /// instead of the caller's; the caller needs iam:SimulatePrincipalPolicy.

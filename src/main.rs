@@ -352,7 +352,7 @@ async fn check(args: CheckArgs) -> ExitCode {
 /// Reads and parses `--policy-file`; the error names the file and the place to fix.
 fn load_policy_file(
     path: &std::path::Path,
-    kind: cli::PolicyKindArg,
+    kind: Option<cli::PolicyKindArg>,
 ) -> Result<PolicyFile, String> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
@@ -361,9 +361,13 @@ fn load_policy_file(
         iam::PolicyError::Json { .. } => format!("--policy-file {name} {e}"),
         _ => format!("--policy-file {name}: {e}"),
     })?;
+    // A Principal gives a bucket policy away: identity policies cannot have one.
+    let names_principals = document.statements.iter().any(|s| s.principal.is_some());
     let kind = match kind {
-        cli::PolicyKindArg::Identity => iam::PolicyKind::Identity,
-        cli::PolicyKindArg::Bucket => iam::PolicyKind::Resource,
+        Some(cli::PolicyKindArg::Identity) => iam::PolicyKind::Identity,
+        Some(cli::PolicyKindArg::Bucket) => iam::PolicyKind::Resource,
+        None if names_principals => iam::PolicyKind::Resource,
+        None => iam::PolicyKind::Identity,
     };
     Ok(PolicyFile {
         name,

@@ -693,6 +693,31 @@ fn policy_files_are_analysed_offline() {
 }
 
 #[test]
+fn a_policy_with_a_principal_is_read_as_a_bucket_policy() {
+    let path = write_policy(
+        "bucket-kind.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/exporter"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::my-bucket/*"}]}"#,
+    );
+    let r = run(&[
+        "check",
+        "my-bucket",
+        "--offline",
+        "--format",
+        "json",
+        "--policy-file",
+        path.to_str().unwrap(),
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let policy = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "policy-document")
+        .unwrap();
+    assert_eq!(policy["evidence"]["policy_kind"], "bucket", "{policy:#}");
+}
+
+#[test]
 fn malformed_policy_files_are_exit_2_with_line_and_column() {
     let broken = write_policy("broken.json", "{\"Version\":\"2012-10-17\",\n \"Statement\": [\n  {\"Effect\":\"Allow\" \"Action\":\"s3:*\"}]}");
     assert_usage_error(
