@@ -76,7 +76,9 @@ fn dependents(api: Api) -> &'static [&'static str] {
 /// What every case's bucket looks like: as ready as the emulator allows, so that as many
 /// checks as possible pass without a fault; versioned, so that every write leaves a trace; with
 /// a bucket policy, so that GetBucketPolicy answers with a document (JSON) rather than a 404.
-fn setup(bucket: &str) -> BucketSetup {
+/// Encrypted with AES256, or with SSE-KMS under `kms_key` (which takes the probe's multipart
+/// path).
+fn setup(bucket: &str, kms_key: Option<&str>) -> BucketSetup {
     let policy = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -89,7 +91,12 @@ fn setup(bucket: &str) -> BucketSetup {
     });
     BucketSetup {
         versioning: true,
-        default_encryption: Some("AES256"),
+        default_encryption: Some(if kms_key.is_some() {
+            "aws:kms"
+        } else {
+            "AES256"
+        }),
+        kms_key: kms_key.map(str::to_owned),
         ownership: Some("ObjectWriter"),
         public_access_block: Some([false; 4]),
         policy: Some(policy.to_string()),
@@ -241,6 +248,24 @@ fn wire_violations(seen: &[Seen]) -> Vec<String> {
 struct Case {
     api: Api,
     fault: Fault,
+    /// Another API faulted at the same time, without which `api` is never called.
+    with: Option<(Api, Fault)>,
+}
+
+impl Case {
+    fn alone(api: Api, fault: Fault) -> Case {
+        Case {
+            api,
+            fault,
+            with: None,
+        }
+    }
+
+    fn rules(&self) -> Vec<(Api, Fault)> {
+        std::iter::once((self.api, self.fault))
+            .chain(self.with)
+            .collect()
+    }
 }
 
 struct Fixture {
@@ -250,17 +275,35 @@ struct Fixture {
     env: Vec<(String, String)>,
     s3: aws_sdk_s3::Client,
     runtime: tokio::runtime::Runtime,
+    /// The buckets' default KMS key; `None`: AES256.
+    kms_key: Option<String>,
 }
 
 impl Fixture {
     fn new() -> Fixture {
+        Fixture::start(false)
+    }
+
+    /// Buckets encrypted by default with a KMS key created in the emulator.
+    fn with_kms_key() -> Fixture {
+        Fixture::start(true)
+    }
+
+    fn start(kms: bool) -> Fixture {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
         let emulator = Emulator::start();
+        let kms_key = kms.then(|| {
+            runtime.block_on(support::kms::create_key(
+                &emulator.endpoint,
+                "fault matrix: bucket default encryption",
+            ))
+        });
         Fixture {
+            kms_key,
             endpoint: emulator.endpoint.clone(),
             // Long-term keys: with a session token the credentials check warns (temporary
             // credentials expire), and its pairs would prove nothing. tests/secrets.rs runs
@@ -276,7 +319,7 @@ impl Fixture {
         self.runtime.block_on(async {
             let emulator = self.emulator.lock().await;
             emulator
-                .create_bucket(name, "us-east-1", &setup(name))
+                .create_bucket(name, "us-east-1", &setup(name, self.kms_key.as_deref()))
                 .await;
             drop(emulator);
             (
@@ -286,12 +329,13 @@ impl Fixture {
         })
     }
 
-    /// Runs one case and returns what went wrong (empty: every rule held).
-    fn case(&self, bucket: &str, rule: Option<(Api, Fault)>) -> (Run, Vec<Seen>, Vec<String>) {
+    /// Runs one case (faulting each API of `rules`) and returns what went wrong (empty: every
+    /// rule held).
+    fn case(&self, bucket: &str, rules: Vec<(Api, Fault)>) -> (Run, Vec<Seen>, Vec<String>) {
         let (config_before, versions_before) = self.bucket(bucket);
         let proxy = self
             .runtime
-            .block_on(FaultProxy::start(&self.endpoint, rule));
+            .block_on(FaultProxy::start_with(&self.endpoint, rules));
         let run = run_through(&self.env, &proxy, bucket);
         let seen = proxy.seen();
         let mut broken = wire_violations(&seen);
@@ -335,6 +379,21 @@ impl Fixture {
             if !is_probe_key(&new.0) {
                 broken.push(format!(
                     "something other than the probe was written: {new:?}"
+                ));
+            }
+        }
+        // A probe the report calls deleted must be gone, every version of it.
+        let remaining: Vec<_> = versions_after
+            .difference(&versions_before)
+            .filter(|v| is_probe_key(&v.0))
+            .collect();
+        let dry_run = run.report["results"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["id"] == "dry-run-put"));
+        if let Some(dry_run) = dry_run {
+            if dry_run["evidence"]["cleaned_up"] == true && !remaining.is_empty() {
+                broken.push(format!(
+                    "dry-run-put says the probe was deleted, but {remaining:?} remain: {dry_run}"
                 ));
             }
         }
@@ -384,7 +443,7 @@ fn every_api_under_every_fault_128_pairs_never_passes_unverified_checks() {
     let fixture = Arc::new(Fixture::new());
 
     // The clean run: which APIs are called, and what passes when nothing fails.
-    let (clean, seen, broken) = fixture.case("fm-clean", None);
+    let (clean, seen, broken) = fixture.case("fm-clean", Vec::new());
     assert!(broken.is_empty(), "the clean run broke a rule: {broken:#?}");
     let called: BTreeSet<String> = apis_called(&seen).iter().map(|a| a.to_string()).collect();
     let expected: BTreeSet<String> = EXPECTED_APIS.iter().map(|a| a.to_string()).collect();
@@ -417,13 +476,28 @@ fn every_api_under_every_fault_128_pairs_never_passes_unverified_checks() {
 
     let cases: VecDeque<Case> = EXPECTED_APIS
         .iter()
-        .flat_map(|&api| Fault::ALL.iter().map(move |&fault| Case { api, fault }))
+        .flat_map(|&api| Fault::ALL.iter().map(move |&fault| Case::alone(api, fault)))
         .collect();
     assert_eq!(
         cases.len(),
         128,
         "the test's name states the number of pairs"
     );
+    let failures = run_matrix(&fixture, cases, dependents);
+    assert!(
+        failures.is_empty(),
+        "{} of 128 pairs broke a rule:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Runs `cases`, several at a time, each on a fresh bucket; returns the broken rules per case.
+fn run_matrix(
+    fixture: &Arc<Fixture>,
+    cases: VecDeque<Case>,
+    dependents: fn(Api) -> &'static [&'static str],
+) -> Vec<String> {
     let queue = Arc::new(Mutex::new(cases));
     let failures: Arc<Mutex<Vec<String>>> = Arc::default();
     let workers: Vec<_> = (0..WORKERS)
@@ -433,9 +507,21 @@ fn every_api_under_every_fault_128_pairs_never_passes_unverified_checks() {
                 let Some(case) = queue.lock().unwrap().pop_front() else {
                     break;
                 };
-                let bucket = format!("fm-{}-{}", case.api, case.fault).to_ascii_lowercase();
-                let (run, seen, mut broken) = fixture.case(&bucket, Some((case.api, case.fault)));
-                if !seen.iter().any(|s| s.faulted) {
+                let prefix = if fixture.kms_key.is_some() {
+                    "fk"
+                } else {
+                    "fm"
+                };
+                let with = case
+                    .with
+                    .map(|(api, _)| format!("-{api}"))
+                    .unwrap_or_default();
+                // Unique per case, within S3's 63 characters.
+                let mut bucket =
+                    format!("{prefix}-{}-{}{with}", case.api, case.fault).to_ascii_lowercase();
+                bucket.truncate(63);
+                let (run, seen, mut broken) = fixture.case(&bucket, case.rules());
+                if !seen.iter().any(|s| s.faulted && s.api == case.api) {
                     broken.push(format!(
                         "{} was never called, so the fault was never applied",
                         case.api
@@ -456,8 +542,12 @@ fn every_api_under_every_fault_128_pairs_never_passes_unverified_checks() {
                     }
                 }
                 if !broken.is_empty() {
+                    let with = case
+                        .with
+                        .map(|(api, fault)| format!(" (with {api} × {fault})"))
+                        .unwrap_or_default();
                     failures.lock().unwrap().push(format!(
-                        "{} × {}:\n  {}",
+                        "{} × {}{with}:\n  {}",
                         case.api,
                         case.fault,
                         broken.join("\n  ")
@@ -470,9 +560,105 @@ fn every_api_under_every_fault_128_pairs_never_passes_unverified_checks() {
         worker.join().expect("a worker panicked");
     }
     let failures = failures.lock().unwrap();
+    failures.clone()
+}
+
+/// The multipart path of the probe under SSE-KMS, and its retention read: which checks'
+/// verdicts rest on each of these APIs.
+fn kms_dependents(api: Api) -> &'static [&'static str] {
+    match api {
+        // The one-part multipart upload is dry-run-put's proof that large files can be stored
+        // (they need kms:Decrypt, which a single PUT never asks for).
+        Api::CreateMultipartUpload | Api::UploadPart | Api::CompleteMultipartUpload => {
+            &["dry-run-put"]
+        }
+        // Called only when a step failed (CompleteMultipartUpload is faulted with it): the
+        // proof failed, and an upload that could not be aborted must not turn it into a pass.
+        Api::AbortMultipartUpload => &["dry-run-put"],
+        // Called only when the lock configuration is unreadable (GetObjectLockConfiguration is
+        // faulted with it), so object-lock cannot pass; the probe's retention is said in
+        // dry-run-put's words and no verdict rests on it.
+        Api::HeadObject => &["object-lock"],
+        other => panic!("{other} is not on the multipart path"),
+    }
+}
+
+/// The APIs faulted on the SSE-KMS path, with what must fail with each for it to be called.
+/// A completion whose answer is lost may have completed all the same; its write is read back
+/// with HeadObject to be cleaned up, and with HeadObject refused too the report must say that a
+/// version of the probe may remain (the rule on remaining probes in [`Fixture::case`]).
+const KMS_PATH: [(Api, Option<(Api, Fault)>); 6] = [
+    (Api::CreateMultipartUpload, None),
+    (Api::UploadPart, None),
+    (Api::CompleteMultipartUpload, None),
+    (
+        Api::CompleteMultipartUpload,
+        Some((Api::HeadObject, Fault::EmptyForbidden)),
+    ),
+    (
+        Api::AbortMultipartUpload,
+        Some((Api::CompleteMultipartUpload, Fault::EmptyForbidden)),
+    ),
+    (
+        Api::HeadObject,
+        Some((Api::GetObjectLockConfiguration, Fault::EmptyForbidden)),
+    ),
+];
+
+#[test]
+fn kms_path_under_every_fault_48_pairs_never_passes_unverified_checks() {
+    let fixture = Arc::new(Fixture::with_kms_key());
+    let kms_key = fixture.kms_key.clone().expect("a KMS key");
+
+    // The clean run takes the multipart path (the emulator answers the probe's PUT with
+    // `x-amz-server-side-encryption: aws:kms`), and proves it: otherwise no pair below would
+    // fault anything that matters.
+    let (clean, seen, broken) = fixture.case("fk-clean", Vec::new());
+    assert!(broken.is_empty(), "the clean run broke a rule: {broken:#?}");
+    let called = apis_called(&seen);
+    for api in [
+        Api::CreateMultipartUpload,
+        Api::UploadPart,
+        Api::CompleteMultipartUpload,
+    ] {
+        assert!(called.contains(&api), "{api} not called: {called:?}");
+    }
+    let dry_run = clean.report["results"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == "dry-run-put"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(dry_run["status"], "pass", "{dry_run}");
+    assert_eq!(dry_run["evidence"]["multipart"], "proved", "{dry_run}");
+    let encryption = clean.report["results"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == "encryption"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        encryption.to_string().contains(&kms_key),
+        "the bucket's KMS key is not the one created: {encryption}"
+    );
+    let clean_statuses = statuses(&clean.report);
+    assert_eq!(clean_statuses["object-lock"], "pass", "{clean_statuses:?}");
+
+    let cases: VecDeque<Case> = KMS_PATH
+        .iter()
+        .flat_map(|&(api, with)| {
+            Fault::ALL
+                .iter()
+                .map(move |&fault| Case { api, fault, with })
+        })
+        .collect();
+    assert_eq!(
+        cases.len(),
+        48,
+        "the test's name states the number of pairs"
+    );
+    let failures = run_matrix(&fixture, cases, kms_dependents);
     assert!(
         failures.is_empty(),
-        "{} of 128 pairs broke a rule:\n{}",
+        "{} of 48 pairs broke a rule:\n{}",
         failures.len(),
         failures.join("\n")
     );
