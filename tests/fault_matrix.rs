@@ -9,31 +9,18 @@
 //! clean run through the proxy first records which APIs the tool calls; the matrix then faults
 //! each of them with each fault, one fresh bucket per case, several cases at a time.
 
+#[path = "fault_matrix/harness.rs"]
+mod harness;
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use harness::{
+    apis_called, run_matrix, statuses, Case, Fixture, CHECK_TIMEOUT_SECS, RUN_TIMEOUT_SECS,
+    STARTUP_MARGIN,
+};
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::fault_proxy::{Api, Fault, FaultProxy, Seen};
-use support::{BucketSetup, Emulator};
-
-/// Per-check and whole-run limits given to every run. The SDK retries 5xx and I/O errors
-/// three times with up to a few seconds of backoff, which the per-check limit leaves room for.
-const CHECK_TIMEOUT_SECS: u64 = 3;
-const RUN_TIMEOUT_SECS: u64 = 15;
-/// Process start, credential resolution and rendering on a loaded 2-core machine.
-const STARTUP_MARGIN: Duration = Duration::from_secs(5);
-/// Cases at a time: the emulator answers one request at a time, most of a case is waiting.
-const WORKERS: usize = 6;
-
-const FIXTURE_KEY: &str = "existing/customer-file.txt";
-/// Whether `key` is a probe key the tool reserves for itself (the path has no fixed prefix
-/// here): `bucket-preflight-probe-<32 hex digits>.txt`, one per run.
-fn is_probe_key(key: &str) -> bool {
-    key.strip_prefix("bucket-preflight-probe-")
-        .and_then(|rest| rest.strip_suffix(".txt"))
-        .is_some_and(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-}
+use support::fault_proxy::{Api, Fault};
 
 /// Which checks' verdicts rest on each API: if that API fails, these checks cannot have
 /// verified what they claim, so none of them may pass. Every API the tool calls must be here —
@@ -73,286 +60,6 @@ fn dependents(api: Api) -> &'static [&'static str] {
     }
 }
 
-/// What every case's bucket looks like: as ready as the emulator allows, so that as many
-/// checks as possible pass without a fault; versioned, so that every write leaves a trace; with
-/// a bucket policy, so that GetBucketPolicy answers with a document (JSON) rather than a 404.
-fn setup(bucket: &str) -> BucketSetup {
-    let policy = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "ExportWriter",
-            "Effect": "Allow",
-            "Principal": {"AWS": format!("arn:aws:iam::{}:root", support::ACCOUNT)},
-            "Action": ["s3:PutObject", "s3:PutObjectAcl"],
-            "Resource": format!("arn:aws:s3:::{bucket}/*")
-        }]
-    });
-    BucketSetup {
-        versioning: true,
-        default_encryption: Some("AES256"),
-        ownership: Some("ObjectWriter"),
-        public_access_block: Some([false; 4]),
-        policy: Some(policy.to_string()),
-        objects: vec![(FIXTURE_KEY.to_owned(), b"keep me".to_vec())],
-        ..Default::default()
-    }
-}
-
-struct Run {
-    code: Option<i32>,
-    report: serde_json::Value,
-    stderr: String,
-    elapsed: Duration,
-}
-
-/// Runs `check` against the emulator through `proxy`.
-fn run_through(env: &[(String, String)], proxy: &FaultProxy, bucket: &str) -> Run {
-    let url_prefix = format!("{}/{bucket}/", proxy.endpoint);
-    let started = Instant::now();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bucket-preflight"))
-        .env_clear()
-        .envs(env.iter().cloned())
-        .args(["check", bucket, "--format", "json", "--path-style"])
-        .args([
-            "--endpoint-url",
-            &proxy.endpoint,
-            "--url-prefix",
-            &url_prefix,
-        ])
-        .args(["--check-timeout", &CHECK_TIMEOUT_SECS.to_string()])
-        .args(["--timeout", &RUN_TIMEOUT_SECS.to_string()])
-        .output()
-        .expect("the binary runs");
-    let elapsed = started.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not a JSON report ({e}): {}\n{stderr}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
-    Run {
-        code: out.status.code(),
-        report,
-        stderr,
-        elapsed,
-    }
-}
-
-fn statuses(report: &serde_json::Value) -> BTreeMap<String, String> {
-    report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap_or_default().to_owned(),
-                r["status"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// The bucket's configuration as the emulator holds it, read directly (not through the
-/// proxy), for comparing before and after.
-async fn configuration(s3: &aws_sdk_s3::Client, bucket: &str) -> String {
-    let versioning = s3.get_bucket_versioning().bucket(bucket).send().await;
-    let encryption = s3.get_bucket_encryption().bucket(bucket).send().await;
-    let ownership = s3
-        .get_bucket_ownership_controls()
-        .bucket(bucket)
-        .send()
-        .await;
-    let bpa = s3.get_public_access_block().bucket(bucket).send().await;
-    let policy = s3.get_bucket_policy().bucket(bucket).send().await;
-    let lock = s3
-        .get_object_lock_configuration()
-        .bucket(bucket)
-        .send()
-        .await;
-    let acl = s3.get_bucket_acl().bucket(bucket).send().await;
-    format!(
-        "versioning={:?}\nencryption={:?}\nownership={:?}\nbpa={:?}\npolicy={:?}\nlock={:?}\nacl={:?}",
-        versioning.map(|o| o.status().cloned()).ok(),
-        encryption
-            .map(|o| format!("{:?}", o.server_side_encryption_configuration()))
-            .ok(),
-        ownership.map(|o| format!("{:?}", o.ownership_controls())).ok(),
-        bpa.map(|o| format!("{:?}", o.public_access_block_configuration()))
-            .ok(),
-        policy.map(|o| o.policy().map(str::to_owned)).ok(),
-        lock.map(|o| format!("{:?}", o.object_lock_configuration()))
-            .ok(),
-        acl.map(|o| format!("{:?} {:?}", o.owner(), o.grants())).ok(),
-    )
-}
-
-/// Every object version and delete marker: (key, version id, is a delete marker).
-async fn versions(s3: &aws_sdk_s3::Client, bucket: &str) -> BTreeSet<(String, String, bool)> {
-    let out = s3
-        .list_object_versions()
-        .bucket(bucket)
-        .send()
-        .await
-        .expect("list object versions");
-    let objects = out.versions().iter().map(|v| {
-        (
-            v.key().unwrap_or_default().to_owned(),
-            v.version_id().unwrap_or_default().to_owned(),
-            false,
-        )
-    });
-    let markers = out.delete_markers().iter().map(|m| {
-        (
-            m.key().unwrap_or_default().to_owned(),
-            m.version_id().unwrap_or_default().to_owned(),
-            true,
-        )
-    });
-    objects.chain(markers).collect()
-}
-
-/// The rules every run must keep, fault or not. Returns the broken ones.
-fn wire_violations(seen: &[Seen]) -> Vec<String> {
-    let mut broken = Vec::new();
-    for request in seen {
-        let allowed = if request.api.writes() {
-            request.object_key().is_some_and(is_probe_key)
-        } else if request.api == Api::Other {
-            // Query-protocol reads (STS/IAM Get*, List*, Simulate*) and nothing else.
-            matches!(request.method.as_str(), "GET" | "HEAD")
-                || request
-                    .action
-                    .as_deref()
-                    .is_some_and(|a| ["Get", "List", "Simulate"].iter().any(|p| a.starts_with(p)))
-        } else {
-            true
-        };
-        if !allowed {
-            broken.push(format!(
-                "wrote something other than the probe: {} {} ({:?})",
-                request.method, request.target, request.api
-            ));
-        }
-    }
-    broken
-}
-
-struct Case {
-    api: Api,
-    fault: Fault,
-}
-
-struct Fixture {
-    /// Behind a lock only because its log receiver cannot be shared; bucket creation is short.
-    emulator: tokio::sync::Mutex<Emulator>,
-    endpoint: String,
-    env: Vec<(String, String)>,
-    s3: aws_sdk_s3::Client,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let emulator = Emulator::start();
-        Fixture {
-            endpoint: emulator.endpoint.clone(),
-            // Long-term keys: with a session token the credentials check warns (temporary
-            // credentials expire), and its pairs would prove nothing. tests/secrets.rs runs
-            // with a token through the proxy.
-            env: emulator.env(),
-            s3: emulator.s3("us-east-1"),
-            emulator: tokio::sync::Mutex::new(emulator),
-            runtime,
-        }
-    }
-
-    fn bucket(&self, name: &str) -> (String, BTreeSet<(String, String, bool)>) {
-        self.runtime.block_on(async {
-            let emulator = self.emulator.lock().await;
-            emulator
-                .create_bucket(name, "us-east-1", &setup(name))
-                .await;
-            drop(emulator);
-            (
-                configuration(&self.s3, name).await,
-                versions(&self.s3, name).await,
-            )
-        })
-    }
-
-    /// Runs one case and returns what went wrong (empty: every rule held).
-    fn case(&self, bucket: &str, rule: Option<(Api, Fault)>) -> (Run, Vec<Seen>, Vec<String>) {
-        let (config_before, versions_before) = self.bucket(bucket);
-        let proxy = self
-            .runtime
-            .block_on(FaultProxy::start(&self.endpoint, rule));
-        let run = run_through(&self.env, &proxy, bucket);
-        let seen = proxy.seen();
-        let mut broken = wire_violations(&seen);
-        let limit = Duration::from_secs(RUN_TIMEOUT_SECS) + STARTUP_MARGIN;
-        if run.elapsed > limit {
-            broken.push(format!(
-                "took {:.1}s, beyond the {RUN_TIMEOUT_SECS}s deadline",
-                run.elapsed.as_secs_f64()
-            ));
-        }
-        let output = format!("{}\n{}", run.report, run.stderr);
-        if output.contains("the check crashed") {
-            broken.push(format!("a check crashed (a caught panic): {output}"));
-        }
-        for (name, secret) in [
-            ("secret key", support::SECRET_KEY),
-            ("access key id", support::ACCESS_KEY),
-        ] {
-            if output.contains(secret) {
-                broken.push(format!("the {name} appears in the output"));
-            }
-        }
-        if !matches!(run.code, Some(0 | 1 | 3)) {
-            broken.push(format!("exit code {:?}; stderr: {}", run.code, run.stderr));
-        }
-        let (config_after, versions_after) = self.runtime.block_on(async {
-            (
-                configuration(&self.s3, bucket).await,
-                versions(&self.s3, bucket).await,
-            )
-        });
-        if config_after != config_before {
-            broken.push(format!(
-                "the bucket configuration changed:\nbefore: {config_before}\nafter: {config_after}"
-            ));
-        }
-        for gone in versions_before.difference(&versions_after) {
-            broken.push(format!("object version lost: {gone:?}"));
-        }
-        for new in versions_after.difference(&versions_before) {
-            if !is_probe_key(&new.0) {
-                broken.push(format!(
-                    "something other than the probe was written: {new:?}"
-                ));
-            }
-        }
-        (run, seen, broken)
-    }
-}
-
-/// The APIs a clean run calls, in the order first seen.
-fn apis_called(seen: &[Seen]) -> Vec<Api> {
-    let mut apis = Vec::new();
-    for request in seen {
-        if !apis.contains(&request.api) {
-            apis.push(request.api);
-        }
-    }
-    apis
-}
-
 /// The APIs the tool calls against an S3-compatible endpoint, as the clean run must show them:
 /// IAM's policy simulator and S3 Control's account-level Block Public Access exist on AWS only,
 /// and the tool does not call them on another endpoint.
@@ -384,7 +91,7 @@ fn every_api_under_every_fault_128_pairs_never_passes_unverified_checks() {
     let fixture = Arc::new(Fixture::new());
 
     // The clean run: which APIs are called, and what passes when nothing fails.
-    let (clean, seen, broken) = fixture.case("fm-clean", None);
+    let (clean, seen, broken) = fixture.case("fm-clean", Vec::new());
     assert!(broken.is_empty(), "the clean run broke a rule: {broken:#?}");
     let called: BTreeSet<String> = apis_called(&seen).iter().map(|a| a.to_string()).collect();
     let expected: BTreeSet<String> = EXPECTED_APIS.iter().map(|a| a.to_string()).collect();
@@ -417,62 +124,118 @@ fn every_api_under_every_fault_128_pairs_never_passes_unverified_checks() {
 
     let cases: VecDeque<Case> = EXPECTED_APIS
         .iter()
-        .flat_map(|&api| Fault::ALL.iter().map(move |&fault| Case { api, fault }))
+        .flat_map(|&api| Fault::ALL.iter().map(move |&fault| Case::alone(api, fault)))
         .collect();
     assert_eq!(
         cases.len(),
         128,
         "the test's name states the number of pairs"
     );
-    let queue = Arc::new(Mutex::new(cases));
-    let failures: Arc<Mutex<Vec<String>>> = Arc::default();
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let (fixture, queue, failures) = (fixture.clone(), queue.clone(), failures.clone());
-            std::thread::spawn(move || loop {
-                let Some(case) = queue.lock().unwrap().pop_front() else {
-                    break;
-                };
-                let bucket = format!("fm-{}-{}", case.api, case.fault).to_ascii_lowercase();
-                let (run, seen, mut broken) = fixture.case(&bucket, Some((case.api, case.fault)));
-                if !seen.iter().any(|s| s.faulted) {
-                    broken.push(format!(
-                        "{} was never called, so the fault was never applied",
-                        case.api
-                    ));
-                }
-                let got = statuses(&run.report);
-                for id in dependents(case.api) {
-                    if got.get(*id).map(String::as_str) == Some("pass") {
-                        let result = run.report["results"]
-                            .as_array()
-                            .and_then(|r| r.iter().find(|r| r["id"] == *id))
-                            .cloned()
-                            .unwrap_or_default();
-                        broken.push(format!(
-                            "{id} passed although {} failed: {result}",
-                            case.api
-                        ));
-                    }
-                }
-                if !broken.is_empty() {
-                    failures.lock().unwrap().push(format!(
-                        "{} × {}:\n  {}",
-                        case.api,
-                        case.fault,
-                        broken.join("\n  ")
-                    ));
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.join().expect("a worker panicked");
-    }
-    let failures = failures.lock().unwrap();
+    let failures = run_matrix(&fixture, cases, dependents);
     assert!(
         failures.is_empty(),
         "{} of 128 pairs broke a rule:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The multipart path of the probe under SSE-KMS, and its retention read: which checks'
+/// verdicts rest on each of these APIs.
+fn kms_dependents(api: Api) -> &'static [&'static str] {
+    match api {
+        // The one-part multipart upload is dry-run-put's proof that large files can be stored
+        // (they need kms:Decrypt, which a single PUT never asks for).
+        Api::CreateMultipartUpload | Api::UploadPart | Api::CompleteMultipartUpload => {
+            &["dry-run-put"]
+        }
+        // Called only when a step failed (CompleteMultipartUpload is faulted with it): the
+        // proof failed, and an upload that could not be aborted must not turn it into a pass.
+        Api::AbortMultipartUpload => &["dry-run-put"],
+        // Called only when the lock configuration is unreadable (GetObjectLockConfiguration is
+        // faulted with it), so object-lock cannot pass; the probe's retention is said in
+        // dry-run-put's words and no verdict rests on it.
+        Api::HeadObject => &["object-lock"],
+        other => panic!("{other} is not on the multipart path"),
+    }
+}
+
+/// The APIs faulted on the SSE-KMS path, with what must fail with each for it to be called.
+/// A completion whose answer is lost may have completed all the same; its write is read back
+/// with HeadObject to be cleaned up, and with HeadObject refused too the report must say that a
+/// version of the probe may remain (the rule on remaining probes in `Fixture::case`).
+const KMS_PATH: [(Api, Option<(Api, Fault)>); 6] = [
+    (Api::CreateMultipartUpload, None),
+    (Api::UploadPart, None),
+    (Api::CompleteMultipartUpload, None),
+    (
+        Api::CompleteMultipartUpload,
+        Some((Api::HeadObject, Fault::EmptyForbidden)),
+    ),
+    (
+        Api::AbortMultipartUpload,
+        Some((Api::CompleteMultipartUpload, Fault::EmptyForbidden)),
+    ),
+    (
+        Api::HeadObject,
+        Some((Api::GetObjectLockConfiguration, Fault::EmptyForbidden)),
+    ),
+];
+
+#[test]
+fn kms_path_under_every_fault_48_pairs_never_passes_unverified_checks() {
+    let fixture = Arc::new(Fixture::with_kms_key());
+    let kms_key = fixture.kms_key.clone().expect("a KMS key");
+
+    // The clean run takes the multipart path (the emulator answers the probe's PUT with
+    // `x-amz-server-side-encryption: aws:kms`), and proves it: otherwise no pair below would
+    // fault anything that matters.
+    let (clean, seen, broken) = fixture.case("fk-clean", Vec::new());
+    assert!(broken.is_empty(), "the clean run broke a rule: {broken:#?}");
+    let called = apis_called(&seen);
+    for api in [
+        Api::CreateMultipartUpload,
+        Api::UploadPart,
+        Api::CompleteMultipartUpload,
+    ] {
+        assert!(called.contains(&api), "{api} not called: {called:?}");
+    }
+    let dry_run = clean.report["results"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == "dry-run-put"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(dry_run["status"], "pass", "{dry_run}");
+    assert_eq!(dry_run["evidence"]["multipart"], "proved", "{dry_run}");
+    let encryption = clean.report["results"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == "encryption"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        encryption.to_string().contains(&kms_key),
+        "the bucket's KMS key is not the one created: {encryption}"
+    );
+    let clean_statuses = statuses(&clean.report);
+    assert_eq!(clean_statuses["object-lock"], "pass", "{clean_statuses:?}");
+
+    let cases: VecDeque<Case> = KMS_PATH
+        .iter()
+        .flat_map(|&(api, with)| {
+            Fault::ALL
+                .iter()
+                .map(move |&fault| Case { api, fault, with })
+        })
+        .collect();
+    assert_eq!(
+        cases.len(),
+        48,
+        "the test's name states the number of pairs"
+    );
+    let failures = run_matrix(&fixture, cases, kms_dependents);
+    assert!(
+        failures.is_empty(),
+        "{} of 48 pairs broke a rule:\n{}",
         failures.len(),
         failures.join("\n")
     );

@@ -153,6 +153,14 @@ impl FaultProxy {
     /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`) that applies `fault` to every
     /// request of `api` (none when `rule` is `None`).
     pub async fn start(upstream: &str, rule: Option<(Api, Fault)>) -> FaultProxy {
+        FaultProxy::start_with(upstream, rule.into_iter().collect()).await
+    }
+
+    /// Like [`FaultProxy::start`], with a fault for each of several APIs: some calls happen
+    /// only after another failed (AbortMultipartUpload), or only when another setting was
+    /// unreadable (HeadObject for retention).
+    pub async fn start_with(upstream: &str, rules: Vec<(Api, Fault)>) -> FaultProxy {
+        let rules: Arc<[(Api, Fault)]> = rules.into();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         let upstream = upstream.trim_start_matches("http://").to_owned();
@@ -162,8 +170,9 @@ impl FaultProxy {
             while let Ok((client, _)) = listener.accept().await {
                 let upstream = upstream.clone();
                 let log = log.clone();
+                let rules = rules.clone();
                 tokio::spawn(async move {
-                    let _ = serve(client, &upstream, rule, &log).await;
+                    let _ = serve(client, &upstream, &rules, &log).await;
                 });
             }
         });
@@ -182,14 +191,17 @@ impl FaultProxy {
 async fn serve(
     mut client: TcpStream,
     upstream: &str,
-    rule: Option<(Api, Fault)>,
+    rules: &[(Api, Fault)],
     log: &Mutex<Vec<Seen>>,
 ) -> std::io::Result<()> {
     let Some(request) = read_request(&mut client).await? else {
         return Ok(());
     };
     let api = classify(&request);
-    let fault = rule.filter(|(faulted, _)| *faulted == api).map(|(_, f)| f);
+    let fault = rules
+        .iter()
+        .find(|(faulted, _)| *faulted == api)
+        .map(|(_, f)| *f);
     log.lock().unwrap_or_else(|e| e.into_inner()).push(Seen {
         api,
         method: request.method.clone(),

@@ -6,6 +6,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod fault_proxy;
+pub mod kms;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use std::io::{BufRead, BufReader};

@@ -48,7 +48,10 @@ Every run proves the upload, and never touches an object it did not write:
   If a timeout cuts the check short after the upload, the cleanup still runs and the
   application reports what became of the probe.
 - Under SSE-KMS it also runs a one-part multipart upload (large files), which needs
-  kms:Decrypt on the key besides kms:GenerateDataKey, and removes it again.
+  kms:Decrypt on the key besides kms:GenerateDataKey, and removes it again. A completion whose
+  answer is lost may have completed all the same (its abort then finds no upload): its version
+  is read back (HeadObject) and removed too; when it cannot be read, the report says that a
+  version of the probe may remain.
 - When the object lock state cannot be read (export credentials rarely have
   s3:GetBucketObjectLockConfiguration), a probe under default retention could not be deleted
   until retention ends: the run writes anyway, then reads the probe's retention (HeadObject:
@@ -270,7 +273,10 @@ impl Check for DryRunPut {
                 .await
                 .with_evidence("version_id", serde_json::json!(version_id))
                 .with_evidence("replaced_earlier_probe", *replaced_earlier_probe)
-                .with_evidence("cleaned_up", matches!(probe.cleanup, Cleanup::Deleted))
+                .with_evidence(
+                    "cleaned_up",
+                    matches!(probe.cleanup, Cleanup::Deleted) && !probe.multipart.completed_unseen(),
+                )
                 .with_evidence(
                     "multipart",
                     match &probe.multipart {
@@ -410,6 +416,7 @@ fn multipart_findings(ctx: &Context, probe: &ProbeReport, findings: &mut Finding
         step,
         failure,
         left_incomplete,
+        completed_unseen,
     } = &probe.multipart
     else {
         return;
@@ -427,6 +434,12 @@ fn multipart_findings(ctx: &Context, probe: &ProbeReport, findings: &mut Finding
         findings.warn(
             format!("could not prove multipart uploads (large files) under SSE-KMS: {step} failed: {failure}"),
             "Run again; if it persists, check kms:Decrypt on the bucket's KMS key by hand.",
+        );
+    }
+    if *completed_unseen {
+        findings.warn(
+            format!("the multipart upload was completed after all (its answer was lost, and its abort found no upload), but its version of the probe could not be read back to be deleted: it may remain at s3://{}/{}", ctx.target.bucket, probe.key),
+            format!("Delete the remaining versions of {} by hand (aws s3api list-object-versions --bucket {} --prefix {}).", probe.key, ctx.target.bucket, probe.key),
         );
     }
     if let Some((upload_id, abort_failure)) = left_incomplete {

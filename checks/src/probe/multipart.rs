@@ -7,6 +7,11 @@
 //! single-part write, so it can only replace the probe itself — and the cleanup then removes
 //! both versions. When a step is refused, the upload is aborted; if even that is refused, the
 //! report names the incomplete upload, which keeps costing storage until it is aborted.
+//!
+//! A completion whose answer is lost (cut short, reset, unreadable) may still have completed:
+//! the abort then finds no upload (404 NoSuchUpload). That write is the probe key's current
+//! version, read back with HeadObject so that the cleanup removes it too; when it cannot be read,
+//! the report says that a version of the probe may remain rather than claiming it deleted.
 
 use super::cleanup::Write;
 use crate::api_error::ApiFailure;
@@ -17,6 +22,8 @@ use aws_sdk_s3::types::{
 };
 
 /// What the multipart proof found.
+// One value per run: the size of its largest variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Multipart {
     /// No SSE-KMS: a single PUT exercises the same permissions.
@@ -28,6 +35,9 @@ pub enum Multipart {
         failure: ApiFailure,
         /// The upload could not be aborted either: its id and why.
         left_incomplete: Option<(String, ApiFailure)>,
+        /// The completion's answer was lost, yet it completed (the abort found no upload), and
+        /// the write it made could not be read back: a version of the probe may remain.
+        completed_unseen: bool,
     },
 }
 
@@ -132,9 +142,50 @@ impl MultipartProbe<'_> {
                     .refused("CompleteMultipartUpload", failure)
                     .await_abort(self, &upload_id)
                     .await;
-                (outcome, None)
+                match outcome {
+                    Multipart::Refused {
+                        step,
+                        failure,
+                        left_incomplete: Some((_, abort_failure)),
+                        ..
+                    } if is_no_such_upload(&abort_failure) => {
+                        // Nothing else aborts this run's upload: it was completed, and only the
+                        // answer was lost. Its write must be cleaned up with the probe.
+                        let write = self.completed_write().await;
+                        let outcome = Multipart::Refused {
+                            step,
+                            failure,
+                            left_incomplete: None,
+                            completed_unseen: write.is_none(),
+                        };
+                        (outcome, write)
+                    }
+                    outcome => (outcome, None),
+                }
             }
         }
+    }
+
+    /// The write a completion made whose answer was lost: the key's current version, when it
+    /// has a multipart upload's ETag (`"…-1"`, one part) — the single-part probe's has none.
+    async fn completed_write(&self) -> Option<Write> {
+        let head = self
+            .s3
+            .head_object()
+            .bucket(self.bucket)
+            .key(self.key)
+            .set_expected_bucket_owner(self.expected_owner.clone())
+            .send()
+            .await
+            .ok()?;
+        let etag = head.e_tag()?;
+        if !etag.trim_matches('"').ends_with("-1") || Some(etag) == self.replaces_etag.as_deref() {
+            return None;
+        }
+        Some(Write {
+            version_id: head.version_id().map(str::to_owned),
+            etag: Some(etag.to_owned()),
+        })
     }
 
     fn refused(&self, step: &'static str, failure: ApiFailure) -> Multipart {
@@ -142,6 +193,7 @@ impl MultipartProbe<'_> {
             step,
             failure,
             left_incomplete: None,
+            completed_unseen: false,
         }
     }
 
@@ -160,6 +212,17 @@ impl MultipartProbe<'_> {
 }
 
 impl Multipart {
+    /// Whether a completed multipart write of the probe could not be found to be cleaned up.
+    pub fn completed_unseen(&self) -> bool {
+        matches!(
+            self,
+            Multipart::Refused {
+                completed_unseen: true,
+                ..
+            }
+        )
+    }
+
     /// Aborts the refused upload, and records it when that is refused too.
     async fn await_abort(self, probe: &MultipartProbe<'_>, upload_id: &str) -> Multipart {
         let Multipart::Refused { step, failure, .. } = self else {
@@ -174,6 +237,11 @@ impl Multipart {
             step,
             failure,
             left_incomplete,
+            completed_unseen: false,
         }
     }
+}
+
+fn is_no_such_upload(failure: &ApiFailure) -> bool {
+    failure.code_is("NoSuchUpload") || failure.status == Some(404)
 }
