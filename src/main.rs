@@ -246,10 +246,7 @@ async fn check(args: CheckArgs) -> ExitCode {
     }
     let endpoints = match args.aws.effective_endpoints().await {
         Ok(endpoints) => endpoints,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(USAGE_ERROR);
-        }
+        Err(message) => return bad_input(&message),
     };
     // The keys of an S3-compatible store belong to it: STS is asked where S3 goes unless an
     // STS endpoint of its own is configured.
@@ -266,8 +263,7 @@ async fn check(args: CheckArgs) -> ExitCode {
     };
     if let Some(key) = &args.probe_key {
         if let Err(message) = preflight::probe::validate_probe_key(key, target.key_prefix()) {
-            eprintln!("error: {message}");
-            return ExitCode::from(USAGE_ERROR);
+            return bad_input(&message);
         }
     }
     let session = if plan.needs_network() {
@@ -310,9 +306,7 @@ async fn check(args: CheckArgs) -> ExitCode {
     // say what became of it.
     let secrets = session.as_ref().map(|s| s.secrets()).unwrap_or_default();
     for mut note in preflight::probe::finish_interrupted_cleanups(Duration::from_secs(30)).await {
-        for secret in secrets.iter().filter(|s| s.len() >= 8) {
-            note = note.replace(secret.as_str(), "[REDACTED]");
-        }
+        report::redact_text(&mut note, &secrets);
         eprintln!("note: {note}");
     }
     let mut report = Report::new(target, results);

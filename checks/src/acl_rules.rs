@@ -5,7 +5,7 @@
 //! place and the checks that explain parts of it cannot disagree.
 
 use crate::iam::minimal::SAMPLE_OBJECT_NAME;
-use crate::iam::{evaluate, Decision, Effect, PolicyDocument, PolicyKind, Request};
+use crate::iam::{Decision, Effect, PolicyDocument};
 use crate::Acl;
 use serde::Serialize;
 
@@ -116,9 +116,9 @@ pub enum PolicyPublicRead {
     No,
 }
 
-/// Whether `policy` makes objects under `key_prefix` of `bucket` readable by anyone. The same
-/// question as the bucket-policy check's own (private) one, asked again here on top of the IAM
-/// evaluator so Block Public Access can weigh it.
+/// Whether `policy` makes objects under `key_prefix` of `bucket` readable by anyone: the
+/// bucket-policy check's question ([`crate::iam::bucket_policy::public_read`]), in the words
+/// Block Public Access weighs it with.
 pub fn policy_public_read(
     policy: &PolicyDocument,
     partition: &str,
@@ -130,61 +130,19 @@ pub fn policy_public_read(
         bucket,
         &format!("{key_prefix}{SAMPLE_OBJECT_NAME}"),
     );
-    // An account no policy can name: only statements for everyone apply to it.
-    let request = Request {
-        principal_account: Some("anonymous"),
-        ..Request::new("s3:GetObject", &object)
-    };
-    let evaluation = evaluate(policy, PolicyKind::Resource, &request);
-    let allowing: Vec<String> = evaluation
-        .matched
-        .iter()
-        .filter(|m| m.effect == Effect::Allow)
-        .map(|m| m.statement.clone())
-        .collect();
-    match evaluation.decision {
-        Decision::Allowed => PolicyPublicRead::Yes {
-            statements: allowing,
+    match crate::iam::bucket_policy::public_read(policy, &object) {
+        Some(evaluation) if evaluation.decision == Decision::Allowed => PolicyPublicRead::Yes {
+            statements: evaluation
+                .matched
+                .iter()
+                .filter(|m| m.effect == Effect::Allow)
+                .map(|m| m.statement.clone())
+                .collect(),
         },
-        Decision::Conditional if !allowing.is_empty() => PolicyPublicRead::Conditional {
+        Some(evaluation) => PolicyPublicRead::Conditional {
             explanation: evaluation.explanation,
         },
-        _ => PolicyPublicRead::No,
-    }
-}
-
-/// How an anonymous reader fares with the uploaded file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnonymousRead {
-    /// The public ACL makes it readable.
-    ByAcl,
-    /// The ACL does not (private, ignored or absent), but a public bucket policy does.
-    ByPolicy,
-    /// A public bucket policy would, but RestrictPublicBuckets keeps anonymous readers out.
-    PolicyRestricted,
-    /// Nothing makes it public.
-    No,
-}
-
-/// Whether the uploaded file is publicly readable. `policy_public` is whether the bucket policy
-/// grants everyone `s3:GetObject` on it. BlockPublicPolicy only stops *new* public policies,
-/// so it does not matter here; RestrictPublicBuckets makes an existing public policy ineffective
-/// for anyone outside the owner's account.
-pub fn anonymous_read(
-    acl: Acl,
-    ownership: Option<Ownership>,
-    bpa: BpaFlags,
-    policy_public: bool,
-) -> AnonymousRead {
-    let acl_public = acl.is_public() && predict(acl, ownership, bpa) == AclPrediction::Accepted;
-    if acl_public {
-        AnonymousRead::ByAcl
-    } else if policy_public && bpa.restrict_public_buckets {
-        AnonymousRead::PolicyRestricted
-    } else if policy_public {
-        AnonymousRead::ByPolicy
-    } else {
-        AnonymousRead::No
+        None => PolicyPublicRead::No,
     }
 }
 
@@ -262,38 +220,6 @@ mod tests {
                 "IgnorePublicAcls",
                 "RestrictPublicBuckets"
             ]
-        );
-    }
-
-    #[test]
-    fn ignored_public_acls_are_public_through_a_public_policy_unless_restricted() {
-        let ignore = flags([false, true, false, false]);
-        let ignore_restrict = flags([false, true, false, true]);
-        assert_eq!(
-            anonymous_read(Acl::Public, None, flags([false; 4]), false),
-            AnonymousRead::ByAcl
-        );
-        assert_eq!(
-            anonymous_read(Acl::Public, None, ignore, true),
-            AnonymousRead::ByPolicy
-        );
-        assert_eq!(
-            anonymous_read(Acl::Public, None, ignore_restrict, true),
-            AnonymousRead::PolicyRestricted
-        );
-        assert_eq!(
-            anonymous_read(Acl::Public, None, ignore, false),
-            AnonymousRead::No
-        );
-        assert_eq!(
-            anonymous_read(
-                Acl::BucketDefault,
-                None,
-                flags([false, false, true, false]),
-                true
-            ),
-            AnonymousRead::ByPolicy,
-            "BlockPublicPolicy leaves an existing public policy in force"
         );
     }
 

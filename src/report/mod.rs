@@ -62,6 +62,16 @@ pub struct ResultEntry {
     pub duration_ms: u64,
 }
 
+/// Replaces every secret (of 8 characters or more: shorter strings are no credentials and would
+/// match ordinary words) in `text` with `[REDACTED]`.
+pub fn redact_text(text: &mut String, secrets: &[String]) {
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        if text.contains(secret.as_str()) {
+            *text = text.replace(secret.as_str(), "[REDACTED]");
+        }
+    }
+}
+
 /// RFC 3339 in UTC, to the second.
 pub fn rfc3339(time: std::time::SystemTime) -> String {
     aws_smithy_types::DateTime::from(time)
@@ -148,17 +158,10 @@ impl Report {
     /// put secrets into outcomes; this is the second line of defence for text that comes from
     /// elsewhere (SDK error messages, configuration files).
     pub fn redact(&mut self, secrets: &[String]) {
-        let secrets: Vec<&String> = secrets.iter().filter(|s| s.len() >= 8).collect();
-        if secrets.is_empty() {
+        if secrets.iter().all(|s| s.len() < 8) {
             return;
         }
-        let scrub = |text: &mut String| {
-            for secret in &secrets {
-                if text.contains(secret.as_str()) {
-                    *text = text.replace(secret.as_str(), "[REDACTED]");
-                }
-            }
-        };
+        let scrub = |text: &mut String| redact_text(text, secrets);
         for result in &mut self.results {
             scrub(&mut result.summary);
             result.detail.as_mut().map(scrub);

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use std::time::SystemTime;
 
-pub use crate::iam::bucket_policy::{demanded_sse, denies_without_conditional_header};
+use crate::iam::bucket_policy::demanded_sse;
 
 mod findings;
 

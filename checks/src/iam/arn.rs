@@ -89,15 +89,7 @@ pub(crate) fn arn_matches(pattern: &str, arn: &str) -> bool {
     }
 }
 
-/// The ARN of a bucket in `partition`.
-pub(crate) fn bucket_arn(partition: &str, bucket: &str) -> String {
-    crate::partition::bucket_arn(partition, bucket)
-}
-
-/// The ARN of an object in a bucket of `partition`.
-pub(crate) fn object_arn(partition: &str, bucket: &str, key: &str) -> String {
-    crate::partition::object_arn(partition, bucket, key)
-}
+pub(crate) use crate::partition::{bucket_arn, object_arn};
 
 #[cfg(test)]
 mod tests {

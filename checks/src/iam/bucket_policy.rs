@@ -128,42 +128,6 @@ pub fn decisions_by_action(evaluations: &SampledEvaluations) -> Vec<(&'static st
     decisions
 }
 
-/// The Deny statement (its label) that refuses the export's PutObject, which sends no
-/// `If-None-Match`, but lets through the same request with `If-None-Match: *` — as the dry-run
-/// probe sends it. `None` when no statement does that. The probe's success then says nothing
-/// about the export.
-pub fn denies_without_conditional_header(
-    policy: &PolicyDocument,
-    export: &ExportShape,
-) -> Option<String> {
-    let without = ExportShape {
-        if_none_match: false,
-        ..export.clone()
-    };
-    let with = ExportShape {
-        if_none_match: true,
-        ..export.clone()
-    };
-    let (without, with) = (
-        evaluate_bucket_policy(policy, &without),
-        evaluate_bucket_policy(policy, &with),
-    );
-    policy
-        .statements
-        .iter()
-        .filter(|statement| statement.effect == Effect::Deny)
-        .find(|statement| {
-            let name = statement.name();
-            let denies = |evaluations: &SampledEvaluations| {
-                let denial = statement_denial(evaluations, &name);
-                denial.always.contains(&"s3:PutObject")
-                    || denial.for_some_files.contains(&"s3:PutObject")
-            };
-            denies(&without) && !denies(&with)
-        })
-        .map(Statement::label)
-}
-
 /// Allow statements (their labels) that grant the export's PutObject only when it carries
 /// `If-None-Match: *` — AWS's Allow-style "enforce conditional writes" policy. A user who relies
 /// on such a grant (one from another account) cannot export, while the dry run can.
