@@ -329,7 +329,7 @@ async fn check(args: CheckArgs) -> ExitCode {
             let colour = !no_color
                 && (args.color == ColourChoice::Always
                     || (args.color == ColourChoice::Auto && terminal));
-            let width = if terminal { None } else { Some(120) };
+            let width = Some(table_width());
             report.to_table(&TableStyle {
                 colour,
                 width,
@@ -341,6 +341,22 @@ async fn check(args: CheckArgs) -> ExitCode {
     };
     print_stdout(&rendered);
     ExitCode::from(report.verdict(args.strict) as u8)
+}
+
+/// The table's width: the terminal's, whatever the colour setting; else `COLUMNS` (piped output
+/// in a script that sets it); else 120. Never below 60, so a terminal that reports 0×0 does not
+/// squeeze every column to one character.
+fn table_width() -> u16 {
+    const PIPED: u16 = 120;
+    const MINIMUM: u16 = 60;
+    let terminal = terminal_size::terminal_size()
+        .map(|(width, _)| width.0)
+        .filter(|w| *w > 0);
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|w| *w > 0);
+    terminal.or(columns).unwrap_or(PIPED).max(MINIMUM)
 }
 
 /// Reads and parses `--policy-file`; the error names the file and the place to fix.

@@ -345,6 +345,37 @@ fn offline_and_quiet_tables_show_what_needs_attention() {
 }
 
 #[test]
+fn piped_tables_honour_columns_with_a_sane_minimum() {
+    let widest = |columns: &str| {
+        let out = assert_cmd::Command::cargo_bin("bucket-preflight")
+            .unwrap()
+            .env_clear()
+            .envs(support::isolated_env())
+            .env("COLUMNS", columns)
+            .args([
+                "check",
+                "My_Bucket.example",
+                "--offline",
+                "--color",
+                "never",
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        // The table's own lines (the fixes below it are whole, never split into cells).
+        stdout
+            .lines()
+            .filter(|l| l.starts_with('╭') || l.starts_with('│') || l.starts_with('╰'))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or_else(|| panic!("no table: {stdout}"))
+    };
+    assert!(widest("80") <= 80, "COLUMNS=80 gave {}", widest("80"));
+    assert!(widest("0") >= 60, "a zero width must not squeeze the table");
+    assert!(widest("10") >= 60, "the minimum holds");
+}
+
+#[test]
 fn lists_and_flags_are_read_as_people_type_them() {
     let spaced = run(&[
         "check",
