@@ -540,6 +540,37 @@ fn a_profile_that_does_not_exist_is_reported_not_crashed() {
         stdout.contains("FAIL") && stdout.contains("credentials"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("profile `nope` was not found in"),
+        "says the profile is missing and where it looked: {stdout}"
+    );
+    // With a config file that has profiles, they are listed.
+    let dir = std::env::temp_dir().join(format!("bp-profiles-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    std::fs::write(
+        &config,
+        "[default]\nregion = eu-west-1\n\n[profile admin]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    let out = bin(&[
+        "check",
+        "some-bucket",
+        "--profile",
+        "exporter",
+        "--only",
+        "credentials",
+        "--format",
+        "json",
+    ])
+    .env("AWS_CONFIG_FILE", &config)
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("the profiles there: admin, default"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -301,6 +301,38 @@ impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for FixedEndpoint {
     }
 }
 
+/// The profiles the shared config and credentials files define, and where those files are
+/// (`AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and
+/// `~/.aws/credentials`), read as the SDK reads them. Files only; no network.
+pub async fn known_profiles() -> (Vec<String>, String) {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let env = |name: &str, default: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let files = format!(
+        "{} and {}",
+        env("AWS_CONFIG_FILE", "~/.aws/config"),
+        env("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+    );
+    let profiles = aws_config::profile::load(
+        &Fs::real(),
+        &Env::real(),
+        &aws_config::profile::profile_file::ProfileFiles::default(),
+        None,
+    )
+    .await
+    .map(|set| {
+        let mut names: Vec<String> = set.profiles().map(str::to_owned).collect();
+        names.sort();
+        names
+    })
+    .unwrap_or_default();
+    (profiles, files)
+}
+
 /// Why the caller's identity is unknown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdentityProblem {

@@ -89,7 +89,25 @@ impl Check for CredentialsCheck {
         let Some(session) = ctx.session() else {
             return Outcome::skip("not run offline");
         };
-        let summary = match session.credentials().await {
+        let credentials = session.credentials().await;
+        // A --profile that no file defines: say so, where it was looked for, and what exists.
+        if let (Err(problem), Some(profile)) = (&credentials, &session.options().profile) {
+            let (profiles, files) = crate::session::known_profiles().await;
+            if !profiles.contains(profile) {
+                let existing = if profiles.is_empty() {
+                    "they define no profiles".to_owned()
+                } else {
+                    format!("the profiles there: {}", profiles.join(", "))
+                };
+                return Outcome::fail(
+                    format!("profile `{profile}` was not found in {files}; {existing}"),
+                    format!("Give --profile one of the profiles that exist, or create it (`aws configure --profile {profile}`)."),
+                )
+                .with_detail(problem.to_string())
+                .with_evidence("profiles", serde_json::json!(profiles));
+            }
+        }
+        let summary = match credentials {
             Ok(summary) => summary,
             Err(CredentialsProblem::NotFound(why)) => {
                 return match &session.options().profile {
