@@ -320,7 +320,7 @@ pub async fn known_profiles() -> (Vec<String>, String) {
     let profiles = aws_config::profile::load(
         &Fs::real(),
         &Env::real(),
-        &aws_config::profile::profile_file::ProfileFiles::default(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
         None,
     )
     .await
