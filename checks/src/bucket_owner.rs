@@ -242,7 +242,7 @@ impl Context {
                 let answer = if caller.as_deref() == Some(control.as_str()) {
                     self.owned_by_caller().await
                 } else {
-                    self.head_naming_owner(&control).await
+                    self.head_naming_owner_once(&control).await
                 };
                 Some(match answer {
                     Ok(false) => OwnerClaim::Confirmed,
@@ -260,31 +260,12 @@ impl Context {
             .await
     }
 
-    /// HeadBucket naming `account` as the owner: `Ok(true)` on 200, `Ok(false)` on 403.
-    async fn head_naming_owner(&self, account: &str) -> &Result<bool, ApiFailure> {
+    /// HeadBucket naming `account` as the owner, once per run.
+    async fn head_naming_owner_once(&self, account: &str) -> &Result<bool, ApiFailure> {
         self.facts
             .owner
             .control_head
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                match s3
-                    .head_bucket()
-                    .bucket(&self.target.bucket)
-                    .expected_bucket_owner(account)
-                    .send()
-                    .await
-                {
-                    Ok(_) => Ok(true),
-                    Err(err) => {
-                        let failure = ApiFailure::from_sdk(&err);
-                        if failure.status == Some(403) {
-                            Ok(false)
-                        } else {
-                            Err(failure)
-                        }
-                    }
-                }
-            })
+            .get_or_init(|| self.head_naming_owner(account))
             .await
     }
 }

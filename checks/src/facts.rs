@@ -456,26 +456,32 @@ impl Context {
                     .identity()
                     .await
                     .map_err(|_| ApiFailure::local("the caller's account is unknown"))?;
-                let s3 = self.s3().await?;
-                match s3
-                    .head_bucket()
-                    .bucket(self.bucket())
-                    .expected_bucket_owner(&identity.account)
-                    .send()
-                    .await
-                {
-                    Ok(_) => Ok(true),
-                    Err(err) => {
-                        let failure = ApiFailure::from_sdk(&err);
-                        if failure.status == Some(403) {
-                            Ok(false)
-                        } else {
-                            Err(failure)
-                        }
-                    }
-                }
+                self.head_naming_owner(&identity.account).await
             })
             .await
+    }
+
+    /// HeadBucket naming `account` as the owner (`x-amz-expected-bucket-owner`), uncached:
+    /// `Ok(true)` on 200, `Ok(false)` on 403 (another account owns it, or access is denied).
+    pub(crate) async fn head_naming_owner(&self, account: &str) -> Fetched<bool> {
+        let s3 = self.s3().await?;
+        match s3
+            .head_bucket()
+            .bucket(self.bucket())
+            .expected_bucket_owner(account)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) => {
+                let failure = ApiFailure::from_sdk(&err);
+                if failure.status == Some(403) {
+                    Ok(false)
+                } else {
+                    Err(failure)
+                }
+            }
+        }
     }
 }
 
