@@ -260,6 +260,7 @@ async fn check(args: CheckArgs) -> ExitCode {
         endpoint: endpoints.s3.as_ref().map(|e| e.url.clone()),
         endpoint_source: endpoints.s3.as_ref().map(|e| e.source.clone()),
         sts_endpoint: sts_endpoint.map(|e| e.url.clone()),
+        ..Target::new(args.store.bucket.clone())
     };
     if let Some(key) = &args.probe_key {
         if let Err(message) = preflight::probe::validate_probe_key(key, target.key_prefix()) {

@@ -87,6 +87,19 @@ pub struct Target {
     pub endpoint_source: Option<String>,
     /// Where STS requests go when that is not AWS: identity is asked there.
     pub sts_endpoint: Option<String>,
+    /// The store step's `headers`: sent with every file. An `x-amz-server-side-encryption*`
+    /// or `Content-*` header here changes what the upload asks of the bucket.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
+    /// The store step's `tags`: set on every file, so the upload needs `s3:PutObjectTagging`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
+    /// The store step's `sign_urls_for` (seconds): result URLs are presigned GETs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_urls_for: Option<u64>,
+    /// The store step's `check_integrity`: the upload carries a checksum of the file.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub check_integrity: bool,
 }
 
 impl Target {
@@ -101,6 +114,10 @@ impl Target {
             endpoint: None,
             endpoint_source: None,
             sts_endpoint: None,
+            headers: Vec::new(),
+            tags: Vec::new(),
+            sign_urls_for: None,
+            check_integrity: false,
         }
     }
 
