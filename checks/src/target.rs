@@ -100,6 +100,24 @@ pub struct Target {
     /// The store step's `check_integrity`: the upload carries a checksum of the file.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub check_integrity: bool,
+    /// Where the parameters came from, when read from a Template or Assembly Instructions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<TargetSource>,
+}
+
+/// The Template or Assembly Instructions a target was read from (`check --template`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetSource {
+    /// The file as given (`-` for standard input).
+    pub file: String,
+    /// The step's name (`TEMPLATE/STEP` on a Template list page).
+    pub step: String,
+    /// The step's Robot, such as `/s3/store`.
+    pub robot: String,
+    /// What the report must say about the step: parameters Transloadit would reject, inline
+    /// keys, credentials the checks could not use.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Target {
@@ -118,6 +136,7 @@ impl Target {
             tags: Vec::new(),
             sign_urls_for: None,
             check_integrity: false,
+            source: None,
         }
     }
 

@@ -1,0 +1,10 @@
+//! Transloadit's side of an export: the Templates and Assembly Instructions users hold their
+//! store step in (`templates`), the storage Robots that speak the S3 API (`robots`), and one
+//! storage step turned into the target the checks run against (`store_step`).
+
+pub mod robots;
+pub mod store_step;
+pub mod templates;
+
+pub use store_step::{resolve, InlineKeys, StepCredentials, StepError, StoreStep};
+pub use templates::{parse, InputError, Instructions, Shape, Step};
