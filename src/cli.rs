@@ -30,6 +30,9 @@ pub enum Command {
         #[arg(value_name = "CHECK-ID|ERROR-CODE")]
         check_id: Option<String>,
     },
+    /// List the steps of a Template or Assembly Instructions: which are checked, their
+    /// targets, and what cannot be resolved.
+    Steps(StepsArgs),
     /// List every check: id, title, category, online or offline.
     List {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
@@ -37,13 +40,10 @@ pub enum Command {
     },
 }
 
-/// The store step's parameters, shared by `check` and `policy`.
+/// The store step's parameters, shared by `check` and `policy` (the bucket is each command's
+/// own: `check` can read it from `--template` instead).
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// The bucket's name (`s3://name` is accepted too).
-    #[arg(value_name = "BUCKET", value_parser = parse_bucket)]
-    pub bucket: String,
-
     /// The store step's `acl`: `public` and `public-read` send x-amz-acl: public-read, `private`
     /// sends x-amz-acl: private, `bucket-default` sends no ACL header.
     #[arg(long, default_value = "public", value_parser = PossibleValuesParser::new(Acl::VALUES).map(|s| s.parse::<Acl>().expect("a possible value")))]
@@ -101,10 +101,13 @@ impl AwsArgs {
 
     /// The S3 and STS endpoints the SDK will use, from the flag, the environment or the
     /// profile; each gets the same scrutiny as `--endpoint-url`, naming where it came from.
-    pub async fn effective_endpoints(&self) -> Result<preflight::endpoints::Endpoints, String> {
-        let endpoints =
-            preflight::endpoints::resolve(self.endpoint_url.as_deref(), self.profile.as_deref())
-                .await;
+    /// `profile` is the one the run really uses: --profile, or the one a Template Credential
+    /// is mapped to with `--credentials`.
+    pub async fn effective_endpoints(
+        &self,
+        profile: Option<&str>,
+    ) -> Result<preflight::endpoints::Endpoints, String> {
+        let endpoints = preflight::endpoints::resolve(self.endpoint_url.as_deref(), profile).await;
         for endpoint in [&endpoints.s3, &endpoints.sts].into_iter().flatten() {
             parse_http_url(&endpoint.url).map_err(|why| {
                 format!(
@@ -129,8 +132,15 @@ impl AwsArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// The bucket's name (`s3://name` is accepted too); or read it with --template.
+    #[arg(value_name = "BUCKET", value_parser = parse_bucket, required_unless_present = "template", conflicts_with = "template")]
+    pub bucket: Option<String>,
+
     #[command(flatten)]
     pub store: StoreArgs,
+
+    #[command(flatten)]
+    pub template: TemplateArgs,
 
     /// The store step's `url_prefix` (default: http://BUCKET.s3.amazonaws.com/).
     #[arg(long, value_name = "URL", value_parser = parse_http_url)]
@@ -216,6 +226,10 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
+    /// The bucket's name (`s3://name` is accepted too).
+    #[arg(value_name = "BUCKET", value_parser = parse_bucket)]
+    pub bucket: String,
+
     #[command(flatten)]
     pub store: StoreArgs,
 
@@ -245,6 +259,53 @@ pub struct PolicyArgs {
 
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+/// Reading the store step from a Template or Assembly Instructions (`check --template`).
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Read the store step from this Template or Assembly Instructions JSON (`-`: standard
+    /// input): Instructions `{"steps": …}`, a Template as the API returns it, or a list page.
+    /// Flags given on the command line override the step's values.
+    #[arg(long, value_name = "FILE|-")]
+    pub template: Option<String>,
+
+    /// The storage step to check, when the file has several (`TEMPLATE/STEP` on a list page).
+    #[arg(long, value_name = "NAME", requires = "template")]
+    pub step: Option<String>,
+
+    /// Substitutes `${fields.NAME}` in the step (repeatable).
+    #[arg(long = "field", value_name = "NAME=VALUE", value_parser = parse_assignment, requires = "template")]
+    pub fields: Vec<(String, String)>,
+
+    /// Runs the online checks with this AWS profile where the step names the Template
+    /// Credentials NAME (repeatable).
+    #[arg(long = "credentials", value_name = "NAME=PROFILE", value_parser = parse_assignment, requires = "template")]
+    pub credentials: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct StepsArgs {
+    /// The Template or Assembly Instructions JSON (`-`: standard input).
+    #[arg(long, value_name = "FILE|-")]
+    pub template: String,
+
+    /// Substitutes `${fields.NAME}` in the steps (repeatable).
+    #[arg(long = "field", value_name = "NAME=VALUE", value_parser = parse_assignment)]
+    pub fields: Vec<(String, String)>,
+
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+/// `NAME=VALUE`, as `--field` and `--credentials` take it.
+fn parse_assignment(raw: &str) -> Result<(String, String), String> {
+    match raw.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err("expected NAME=VALUE, such as bucket=acme".to_owned()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

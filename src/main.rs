@@ -4,9 +4,11 @@ mod cli;
 mod policy_cmd;
 mod report;
 mod runner;
+mod steps_cmd;
+mod template_input;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use cli::{CheckArgs, Cli, ColourChoice, Command, ListFormat, ReportFormat};
 use preflight::{iam, registry, Context, PolicyFile, Session, Settings, Target};
 use report::{Report, TableStyle};
@@ -47,11 +49,22 @@ fn main() -> ExitCode {
             eprintln!("bucket-preflight: internal error: {info}. Please report this.");
         }
     }));
-    let cli = match Cli::try_parse() {
+    // The matches, not only the parsed values: `check --template` needs to know which flags
+    // were typed (they override the step) rather than left at their defaults.
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(err) => return usage_error(err),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),
     };
+    let given = matches
+        .subcommand_matches("check")
+        .map(template_input::Given::from_matches)
+        .unwrap_or_default();
     match cli.command {
+        Command::Steps(args) => steps_cmd::run(&args),
         Command::List { format } => list(format),
         Command::Explain { check_id } => match check_id {
             Some(id) => explain(&id),
@@ -79,7 +92,7 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            runtime.block_on(check(args))
+            runtime.block_on(check(args, given))
         }
     }
 }
@@ -230,38 +243,43 @@ fn explain_error_code(code: &preflight::error_codes::ErrorCode) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn check(args: CheckArgs) -> ExitCode {
+async fn check(args: CheckArgs, given: template_input::Given) -> ExitCode {
     let started_at = std::time::SystemTime::now();
+    if let Err(message) = args.aws.validate_environment() {
+        return bad_input(&message);
+    }
+    let input = match template_input::StoreInput::from_args(&args, &given) {
+        Ok(input) => input,
+        Err(message) => return bad_input(&message),
+    };
     let selection = runner::Selection {
         only: args.only.clone(),
         skip: args.skip.clone(),
         offline: args.offline,
+        not_applicable: input.not_applicable.clone(),
     };
     let plan = match runner::Plan::new(&selection) {
         Ok(plan) => plan,
         Err(err) => return bad_input(&err.to_string()),
     };
-    if let Err(message) = args.aws.validate_environment() {
-        return bad_input(&message);
-    }
-    let endpoints = match args.aws.effective_endpoints().await {
-        Ok(endpoints) => endpoints,
+    let endpoints = match args.aws.effective_endpoints(input.profile.as_deref()).await {
+        Ok(endpoints) => input.endpoints(endpoints, args.aws.endpoint_url.is_some()),
         Err(message) => return bad_input(&message),
     };
     // The keys of an S3-compatible store belong to it: STS is asked where S3 goes unless an
     // STS endpoint of its own is configured.
     let sts_endpoint = preflight::endpoints::sts_endpoint(&endpoints);
-    let target = Target {
-        bucket: args.store.bucket.clone(),
-        acl: args.store.acl,
-        bucket_region: args.store.bucket_region.clone(),
-        path: args.store.path.clone(),
-        url_prefix: args.url_prefix.clone(),
+    let mut target = Target {
         endpoint: endpoints.s3.as_ref().map(|e| e.url.clone()),
         endpoint_source: endpoints.s3.as_ref().map(|e| e.source.clone()),
         sts_endpoint: sts_endpoint.map(|e| e.url.clone()),
-        ..Target::new(args.store.bucket.clone())
+        ..input.target.clone()
     };
+    if plan.needs_network() {
+        if let Some(source) = &mut target.source {
+            source.notes.extend(input.online_notes.iter().cloned());
+        }
+    }
     if let Some(key) = &args.probe_key {
         if let Err(message) = preflight::probe::validate_probe_key(key, target.key_prefix()) {
             return bad_input(&message);
@@ -271,6 +289,9 @@ async fn check(args: CheckArgs) -> ExitCode {
         let options = preflight::SessionOptions {
             endpoint_url: target.endpoint.clone(),
             sts_endpoint_url: target.sts_endpoint.clone(),
+            profile: input.profile.clone(),
+            path_style: input.path_style,
+            credentials_provider: input.credentials_provider.clone(),
             ..args.aws.session_options()
         };
         Some(Arc::new(Session::new(options).await))
@@ -305,7 +326,8 @@ async fn check(args: CheckArgs) -> ExitCode {
     let results = runner::run(&plan, Arc::new(ctx), limits).await;
     // A probe whose check timed out after the upload is still being removed: wait for it, and
     // say what became of it.
-    let secrets = session.as_ref().map(|s| s.secrets()).unwrap_or_default();
+    let mut secrets = session.as_ref().map(|s| s.secrets()).unwrap_or_default();
+    secrets.extend(input.secrets.iter().cloned());
     for mut note in preflight::probe::finish_interrupted_cleanups(Duration::from_secs(30)).await {
         report::redact_text(&mut note, &secrets);
         eprintln!("note: {note}");
@@ -319,8 +341,8 @@ async fn check(args: CheckArgs) -> ExitCode {
             arn: identity.arn,
             account: identity.account,
         });
-        report.redact(&session.secrets());
     }
+    report.redact(&secrets);
     let rendered = match args.format {
         ReportFormat::Json => report.to_json(),
         ReportFormat::Markdown => report.to_markdown(),

@@ -22,7 +22,7 @@ pub async fn run(args: PolicyArgs) -> ExitCode {
         return crate::bad_input(&message);
     }
     let store = &args.store;
-    let mut target = Target::new(store.bucket.clone());
+    let mut target = Target::new(args.bucket.clone());
     target.acl = store.acl;
     target.bucket_region = store.bucket_region.clone();
     target.path = store.path.clone();

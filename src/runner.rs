@@ -21,6 +21,9 @@ pub struct Selection {
     pub only: Vec<String>,
     pub skip: Vec<String>,
     pub offline: bool,
+    /// Checks that mean nothing for this target (AWS-only checks on another store), with the
+    /// reason: reported as `skip`, never run.
+    pub not_applicable: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -83,8 +86,14 @@ impl Plan {
             .filter(|check| selection.only.is_empty() || included.contains(&check.info().id))
             .map(|check| {
                 let info = check.info();
+                let not_applicable = selection
+                    .not_applicable
+                    .iter()
+                    .find(|(id, _)| *id == info.id);
                 let disposition = if selection.skip.iter().any(|id| id == info.id) {
                     Disposition::NotRun("skipped with --skip")
+                } else if let Some((_, reason)) = not_applicable {
+                    Disposition::NotRun(reason)
                 } else if selection.offline && info.online {
                     Disposition::NotRun(OFFLINE_SKIP)
                 } else {

@@ -73,6 +73,18 @@ pub fn render(report: &Report) -> String {
     for (name, value) in rows {
         let _ = writeln!(out, "| {name} | {} |", cell(&value));
     }
+    if let Some(source) = &t.source {
+        let _ = writeln!(
+            out,
+            "| source | step `{}` ({}) of `{}` |",
+            cell(&source.step),
+            cell(&source.robot),
+            cell(&source.file)
+        );
+        for note in &source.notes {
+            let _ = writeln!(out, "| note | {} |", cell(note));
+        }
+    }
     let _ = writeln!(out, "\n| Status | Check | Summary |\n|---|---|---|");
     for r in &report.results {
         let _ = writeln!(

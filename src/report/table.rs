@@ -74,6 +74,16 @@ pub fn render(report: &Report, style: &TableStyle) -> String {
         let _ = write!(heading, " · STS at {sts}");
     }
     let _ = writeln!(out, "{heading}");
+    if let Some(source) = &target.source {
+        let _ = writeln!(
+            out,
+            "from step {} ({}) of {}",
+            source.step, source.robot, source.file
+        );
+        for note in &source.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
+    }
 
     let mut table = Table::new();
     table

@@ -45,6 +45,14 @@ pub enum DefaultEndpoint {
     HostRequired,
 }
 
+/// Checks that only AWS can answer, with the reason a store elsewhere gets instead of a verdict
+/// (`/s3/store` with a custom `host` is such a store too). STS is not among them: the
+/// `credentials` check already warns, never passes, where the store has no GetCallerIdentity.
+pub const AWS_ONLY_CHECKS: &[(&str, &str)] = &[
+    ("block-public-access", "Block Public Access is an AWS setting (bucket and account level) and this store is not AWS; dry-run-put shows whether the store accepts the upload's acl"),
+    ("iam-simulation", "the IAM policy simulator knows AWS accounts only and this store is not AWS; dry-run-put proves what the keys may write"),
+];
+
 /// Parameters every Robot accepts (`robotBase`, `robotUse` and `robot` itself).
 pub const COMMON_PARAMS: &[&str] = &[
     "robot",
@@ -241,12 +249,10 @@ impl StorageRobot {
     /// `skip`, never as `pass`: nothing about them was verified.
     pub fn aws_only_checks(&self) -> &'static [(&'static str, &'static str)] {
         if self.on_aws {
-            return &[];
+            &[]
+        } else {
+            AWS_ONLY_CHECKS
         }
-        &[
-            ("block-public-access", "Block Public Access is an AWS setting (bucket and account level): this store is not AWS, so it has none to read; dry-run-put shows whether the store accepts the upload's acl"),
-            ("iam-simulation", "the IAM policy simulator knows AWS accounts only: this store's keys are not IAM principals; dry-run-put proves what the keys may write"),
-        ]
     }
 
     /// The endpoint URL for this step: `host` when given (`https://` for TLS, otherwise plain

@@ -46,6 +46,20 @@ impl std::fmt::Debug for StepCredentials {
 }
 
 impl InlineKeys {
+    /// The keys as the SDK takes them, for [`crate::SessionOptions::credentials_provider`]:
+    /// the online checks then run as the identity Transloadit will use.
+    pub fn provider(&self) -> aws_credential_types::provider::SharedCredentialsProvider {
+        aws_credential_types::provider::SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new(
+                &self.key,
+                &self.secret,
+                self.session_token.clone(),
+                None,
+                "the store step's inline key and secret",
+            ),
+        )
+    }
+
     /// The strings no output may contain.
     pub fn secrets(&self) -> Vec<String> {
         [
@@ -169,10 +183,10 @@ pub fn resolve(step: &Step, fields: &BTreeMap<String, String>) -> Result<StoreSt
         if decides_target(robot, param) {
             if let Some(variable) = first_variable(&value) {
                 let how = match variable.strip_prefix("fields.") {
-                    Some(field) => format!("supply it with --field {field}=VALUE (it substitutes `${{fields.{field}}}`)"),
-                    None => "only the Assembly knows it; replace it in a copy of the file, or give the value with --field NAME=VALUE where it is `${fields.NAME}`".to_owned(),
+                    Some(field) => format!("supply it with --field {field}=VALUE"),
+                    None => "give the value in a copy of the file (or write it as `${fields.NAME}` and pass --field NAME=VALUE)".to_owned(),
                 };
-                return Err(fail(format!("`{param}` is `{raw}`: the variable `${{{variable}}}` decides the target and is not known before the Assembly runs; {how}")));
+                return Err(fail(format!("`{param}` is `{raw}`: `${{{variable}}}` is only known when the Assembly runs, and it decides what is checked; {how}")));
             }
         }
         Ok(Some(value))
