@@ -137,6 +137,12 @@ fn usage_error(err: clap::Error) -> ExitCode {
                     .unwrap_or_default();
                 format!("error: invalid value '{bad}' for {arg}: {why}")
             }),
+        // `check` takes the bucket from BUCKET or from --template: name both.
+        ErrorKind::MissingRequiredArgument
+            if value(ContextKind::InvalidArg).is_some_and(|arg| arg.contains("<BUCKET>")) =>
+        {
+            Some("error: <BUCKET> is missing: give the bucket's name, such as `my-bucket` (`check` also reads it from a store step with --template FILE)".to_owned())
+        }
         _ => None,
     };
     match line {
