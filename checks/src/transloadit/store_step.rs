@@ -309,9 +309,15 @@ pub fn resolve(step: &Step, fields: &BTreeMap<String, String>) -> Result<StoreSt
     };
     target.path = path;
     target.url_prefix = url_prefix;
-    target.endpoint_source = endpoint
-        .as_ref()
-        .map(|_| format!("`host` of step `{}` ({})", step.label(), robot.name));
+    target.endpoint_source = endpoint.as_ref().map(|_| match &host {
+        Some(_) => format!("`host` of step `{}` ({})", step.label(), robot.name),
+        None => format!(
+            "the {} endpoint of step `{}` ({})",
+            robot.service,
+            step.label(),
+            robot.name
+        ),
+    });
     target.sts_endpoint = endpoint.clone();
     target.endpoint = endpoint;
     target.headers = pairs("headers")?;
