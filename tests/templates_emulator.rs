@@ -191,4 +191,55 @@ async fn inline_keys_are_the_identity_checked_not_the_environments() {
         !output.contains(&limited.secret_key) && !output.contains(&limited.access_key),
         "the inline keys leaked: {output}"
     );
+
+    // Template Credentials mapped to a local profile: that profile's keys are used.
+    let home = std::env::temp_dir().join(format!(
+        "bucket-preflight-template-creds-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&home).expect("temp dir");
+    let credentials_file = home.join("credentials");
+    std::fs::write(
+        &credentials_file,
+        format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n[exporter]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            admin.access_key, admin.secret_key, limited.access_key, limited.secret_key
+        ),
+    )
+    .expect("write credentials file");
+    let mut env: Vec<(String, String)> = support::isolated_env()
+        .into_iter()
+        .filter(|(name, _)| name != "AWS_SHARED_CREDENTIALS_FILE")
+        .collect();
+    env.push((
+        "AWS_SHARED_CREDENTIALS_FILE".into(),
+        credentials_file.display().to_string(),
+    ));
+    let mut named = step(None);
+    named["credentials"] = json!("prod_s3");
+    let named = template_file("named", named);
+    let (_, report, _) = check(env.clone(), &named, &args);
+    assert!(
+        report["caller"]["arn"]
+            .as_str()
+            .is_some_and(|arn| arn.ends_with("user/admin")),
+        "unmapped: the default profile: {report:#}"
+    );
+    let mapped: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["--credentials", "prod_s3=exporter"])
+        .collect();
+    let (_, report, _) = check(env, &named, &mapped);
+    assert!(
+        report["caller"]["arn"]
+            .as_str()
+            .is_some_and(|arn| arn.ends_with("user/limited")),
+        "mapped: the exporter profile: {report:#}"
+    );
+    assert_eq!(
+        support::result(&report, "dry-run-put")["status"],
+        "fail",
+        "{report:#}"
+    );
 }
