@@ -180,11 +180,18 @@ fn render_table(report: &StepsReport, width: u16) -> String {
         for warning in &entry.warnings {
             what.push_str(&format!("\nwarning: {warning}"));
         }
+        // Names come from the file: a control character must not rewrite the terminal.
+        let printable_lines = |text: &str| {
+            text.lines()
+                .map(crate::printable)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
         table.add_row([
-            entry.step.as_str(),
-            entry.robot.as_deref().unwrap_or("(no robot)"),
-            entry.status,
-            &what,
+            crate::printable(&entry.step),
+            crate::printable(entry.robot.as_deref().unwrap_or("(no robot)")),
+            entry.status.to_owned(),
+            printable_lines(&what),
         ]);
     }
     let checked = report
@@ -229,6 +236,15 @@ mod tests {
             "list-page.json",
             include_str!("../tests/fixtures/templates/list-page.json")
         ));
+    }
+
+    #[test]
+    fn step_names_cannot_rewrite_the_terminal() {
+        let table = table_of(
+            "hostile.json",
+            r#"{"steps": {"a\u001b[2Jb": {"robot": "/s3/store", "bucket": "x\u001b[31my"}}}"#,
+        );
+        assert!(!table.contains('\u{1b}'), "{table}");
     }
 
     #[test]
