@@ -312,13 +312,23 @@ async fn check(args: CheckArgs) -> ExitCode {
     }
     let mut report = Report::new(target, results);
     report.started_at = report::rfc3339(started_at);
-    report.conclude(args.strict);
+    report.limits = report::RunLimits {
+        offline: args.offline,
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+        no_write: args.no_write,
+        principal: args.principal.clone(),
+    };
     if let Some(session) = &session {
         // Only ever the identity STS already gave the credentials check: no extra call.
         report.caller = session.known_identity().map(|identity| report::Caller {
             arn: identity.arn,
             account: identity.account,
         });
+    }
+    // After the caller and the limits: the verdict names what they establish.
+    report.conclude(args.strict);
+    if let Some(session) = &session {
         report.redact(&session.secrets());
     }
     let rendered = match args.format {
@@ -341,7 +351,7 @@ async fn check(args: CheckArgs) -> ExitCode {
         }
     };
     print_stdout(&rendered);
-    ExitCode::from(report.verdict(args.strict) as u8)
+    ExitCode::from(report.exit_code)
 }
 
 /// The table's width: the terminal's, whatever the colour setting; else `COLUMNS` (piped output

@@ -29,6 +29,9 @@ pub fn render(report: &Report) -> String {
         report.counts_line(),
         report.verdict_line(false)
     );
+    for line in report.scope_lines() {
+        let _ = writeln!(out, "{line}\n");
+    }
     let _ = writeln!(out, "| Parameter | Value |\n|---|---|");
     let unset = "_(not set)_".to_owned();
     let caller = report
