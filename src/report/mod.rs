@@ -265,7 +265,7 @@ impl Report {
         let limited = || {
             let offline_only = self.scope.limited_by == ["offline"];
             let warnings = if self.summary.warn > 0 {
-                " (with warnings worth reading)"
+                " (read the warnings)"
             } else {
                 ""
             };
@@ -275,7 +275,12 @@ impl Report {
                 ""
             };
             if offline_only {
-                format!("Not a readiness verdict: name and parameters are fine{warnings}; nothing was checked against the bucket (--offline).{strict_note}")
+                let warnings = if self.summary.warn > 0 {
+                    " The warnings above are worth reading."
+                } else {
+                    ""
+                };
+                format!("Not a readiness verdict: name and parameters are fine; nothing was checked against the bucket (--offline).{warnings}{strict_note}")
             } else {
                 format!(
                     "Nothing failed{warnings}, but this is not a readiness verdict: {}.{strict_note}",
