@@ -75,7 +75,12 @@ names it; for a bare 403, as S3 answers cross-account requests, the causes the o
 prove come first — a bucket policy Deny matching the request as the probe sent it, Block Public
 Access refusing its ACL — then SSE-KMS, requester pays, a missing cross-account grant and the
 IAM policy as possibilities), 400 AccessControlListNotSupported (ACLs disabled) and KMS
-denials. `--no-write` skips this check.
+denials. A probe refused over plain HTTP (an `http://` endpoint, as a Transloadit `host`
+without `https://` sends it) is first checked against the bucket policy's
+`aws:SecureTransport` Denies, as `bucket-policy` judges the same scheme: a Deny that refuses
+the upload over HTTP and not over HTTPS is named as the cause, with the fix (an `https://`
+`host` and endpoint); when the policy cannot be read, such a Deny is named as likely.
+`--no-write` skips this check.
 
 ## Why it matters
 Every other check predicts; this one proves. Some causes — service control policies, KMS key
