@@ -187,9 +187,8 @@ impl Report {
     pub fn verdict(&self, strict: bool) -> Verdict {
         if self.summary.fail > 0 || (strict && self.summary.warn > 0) {
             Verdict::Failed
-        } else if self.summary.error > 0 {
-            Verdict::Unverified
-        } else if !self.scope.complete && strict {
+        } else if self.summary.error > 0 || (strict && !self.scope.complete) {
+            // With --strict, what the run did not establish is unverified too.
             Verdict::Unverified
         } else if !self.scope.complete {
             Verdict::Limited
