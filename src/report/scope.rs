@@ -39,7 +39,8 @@ pub struct Scope {
     pub principal: Option<String>,
     /// Checks that passed.
     pub established: Vec<&'static str>,
-    /// Checks that reached no verdict (`skip`, `error`), with why.
+    /// Checks that reached no verdict (`skip`, `error`, or a `warn` because a read was
+    /// denied), with why.
     pub not_established: Vec<NotEstablished>,
 }
 
@@ -55,6 +56,14 @@ const DRY_RUN: &str = "dry-run-put";
 fn selected_out(result: &ResultEntry) -> bool {
     result.status == Status::Skip
         && (result.summary == OFFLINE_SKIP || result.summary == "skipped with --skip")
+}
+
+/// The permission whose denial kept a check from verifying (it warns "could not be verified").
+fn denied(result: &ResultEntry) -> Option<&str> {
+    result
+        .evidence
+        .get("denied_permission")
+        .and_then(|p| p.as_str())
 }
 
 /// A skip that is no gap: `policy-document` runs only when there is a policy file to analyse.
@@ -98,7 +107,7 @@ impl Scope {
             .collect();
         let not_established = results
             .iter()
-            .filter(|r| matches!(r.status, Status::Skip | Status::Error))
+            .filter(|r| matches!(r.status, Status::Skip | Status::Error) || denied(r).is_some())
             .filter(|r| !nothing_to_check(r))
             .map(|r| NotEstablished {
                 check: r.id,
@@ -160,13 +169,16 @@ impl Scope {
         let gaps: Vec<String> = self
             .not_established
             .iter()
-            .filter(|gap| {
-                results
-                    .iter()
-                    .find(|r| r.id == gap.check)
-                    .is_some_and(|r| !selected_out(r))
+            .filter_map(|gap| {
+                let result = results.iter().find(|r| r.id == gap.check)?;
+                if selected_out(result) {
+                    return None;
+                }
+                Some(match denied(result) {
+                    Some(permission) => format!("{} ({permission} denied)", gap.check),
+                    None => format!("{} ({})", gap.check, gap.why),
+                })
             })
-            .map(|gap| format!("{} ({})", gap.check, gap.why))
             .collect();
         (!gaps.is_empty()).then(|| format!("Not verified: {}.", gaps.join("; ")))
     }
@@ -346,15 +358,18 @@ mod tests {
         assert_eq!(run.verdict, "limited");
         assert_eq!(run.scope.limited_by, ["write_not_proven"]);
         assert!(closing(&run).contains("the dry run did not prove the upload as"));
-        // Checks that reached no verdict are named, with why.
+        // Checks that reached no verdict, or could not read what they needed, are named.
         let run = report(RunLimits::default(), false, |id, online| match id {
             "requester-pays" => Some(Outcome::skip("not supported by this endpoint")),
+            "bucket-policy" => Some(
+                Outcome::warn("cannot read the bucket policy", "grant it")
+                    .with_evidence("denied_permission", "s3:GetBucketPolicy"),
+            ),
             _ => all_pass(id, online),
         });
         assert_eq!(run.verdict, "ready");
         assert!(
-            closing(&run)
-                .contains("Not verified: requester-pays (not supported by this endpoint)."),
+            closing(&run).contains("Not verified: bucket-policy (s3:GetBucketPolicy denied); requester-pays (not supported by this endpoint)."),
             "{}",
             closing(&run)
         );
