@@ -27,7 +27,7 @@ pub fn render(report: &Report) -> String {
         out,
         "**{}** — {}\n",
         report.counts_line(),
-        report.verdict_line(false)
+        report.conclusion
     );
     for line in report.scope_lines() {
         let _ = writeln!(out, "{line}\n");
