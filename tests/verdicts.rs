@@ -182,3 +182,30 @@ async fn an_owner_the_endpoint_cannot_confirm_is_never_a_pass() {
         "the endpoint also answered 200 when account 000000000000 was named as owner",
     );
 }
+
+/// moto stores BucketOwnerEnforced but accepts ACL headers all the same.
+#[tokio::test]
+async fn disabled_acls_the_emulator_does_not_enforce_are_reconciled_with_the_proof() {
+    let emulator = Emulator::start();
+    let setup = BucketSetup {
+        ownership: Some("BucketOwnerEnforced"),
+        ..Default::default()
+    };
+    emulator
+        .create_bucket("acls-off", "us-east-1", &setup)
+        .await;
+    let (_, report) = check_json(&emulator, emulator.env(), "acls-off", &["--acl", "private"]);
+    assert_result(&report, "dry-run-put", "pass", "uploaded a probe");
+    let endpoint = &emulator.endpoint;
+    assert_result(
+        &report,
+        "object-ownership",
+        "warn",
+        &format!("ACLs are disabled (BucketOwnerEnforced), but this endpoint ({endpoint}) accepted dry-run-put's probe with x-amz-acl: private: it stores Object Ownership without enforcing it, so the proof stands for this endpoint; on AWS the same setting refuses these uploads with 400 AccessControlListNotSupported"),
+    );
+    let detail = result(&report, "dry-run-put")["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(detail.contains("see object-ownership"), "{detail}");
+}

@@ -52,6 +52,28 @@ fn proof(outcomes: &HashMap<&str, &mut Outcome>) -> Proof {
     }
 }
 
+/// A check that predicts, and how to word its setting and what AWS answers.
+struct Predictor {
+    id: &'static str,
+    /// The setting, for sentences: "Block Public Access".
+    setting: &'static str,
+    /// What AWS answers the refused upload: "403 AccessDenied".
+    refusal: &'static str,
+}
+
+const PREDICTORS: [Predictor; 2] = [
+    Predictor {
+        id: BPA,
+        setting: "Block Public Access",
+        refusal: "403 AccessDenied",
+    },
+    Predictor {
+        id: "object-ownership",
+        setting: "Object Ownership",
+        refusal: "400 AccessControlListNotSupported",
+    },
+];
+
 /// Rewrites predictions that a proof contradicts. `endpoint` is the S3 endpoint the requests
 /// went to when it is not AWS.
 pub fn reconcile<'a>(
@@ -60,41 +82,43 @@ pub fn reconcile<'a>(
 ) {
     let mut outcomes: HashMap<&str, &mut Outcome> = outcomes.into_iter().collect();
     let proof = proof(&outcomes);
-    let Some(bpa) = outcomes.get_mut(BPA) else {
-        return;
-    };
-    let prediction = bpa
-        .evidence
-        .get(PREDICTS)
-        .and_then(|p| p.as_str())
-        .map(str::to_owned);
-    let rewritten = match (prediction.as_deref(), &proof) {
-        (
-            Some(PREDICTS_REFUSED),
-            Proof {
-                written_with_acl: Some(acl),
-                ..
-            },
-        ) => Some(refused_but_written(bpa, acl, endpoint)),
-        (
-            Some(PREDICTS_NOT_PUBLIC),
-            Proof {
-                served_anonymously: true,
-                ..
-            },
-        ) => Some(not_public_but_served(bpa, endpoint)),
-        _ => None,
-    };
-    let Some((outcome, note_for_proof, proving_check)) = rewritten else {
-        return;
-    };
-    **bpa = outcome;
-    if let Some(proving) = outcomes.get_mut(proving_check) {
-        let detail = match &proving.detail {
-            Some(detail) => format!("{detail} {note_for_proof}"),
-            None => note_for_proof,
+    for predictor in &PREDICTORS {
+        let Some(predicting) = outcomes.get_mut(predictor.id) else {
+            continue;
         };
-        proving.detail = Some(detail);
+        let prediction = predicting
+            .evidence
+            .get(PREDICTS)
+            .and_then(|p| p.as_str())
+            .map(str::to_owned);
+        let rewritten = match (prediction.as_deref(), &proof) {
+            (
+                Some(PREDICTS_REFUSED),
+                Proof {
+                    written_with_acl: Some(acl),
+                    ..
+                },
+            ) => Some(refused_but_written(predicting, predictor, acl, endpoint)),
+            (
+                Some(PREDICTS_NOT_PUBLIC),
+                Proof {
+                    served_anonymously: true,
+                    ..
+                },
+            ) => Some(not_public_but_served(predicting, predictor, endpoint)),
+            _ => None,
+        };
+        let Some((outcome, note_for_proof, proving_check)) = rewritten else {
+            continue;
+        };
+        **predicting = outcome;
+        if let Some(proving) = outcomes.get_mut(proving_check) {
+            let detail = match &proving.detail {
+                Some(detail) => format!("{detail} {note_for_proof}"),
+                None => note_for_proof,
+            };
+            proving.detail = Some(detail);
+        }
     }
 }
 
@@ -106,47 +130,55 @@ fn answered_by(endpoint: Option<&str>) -> String {
     }
 }
 
-/// BlockPublicAcls predicted a 403, and the probe carrying the same ACL was accepted.
+/// The setting predicted a refusal of the ACL, and the probe carrying it was accepted.
 fn refused_but_written(
     prediction: &Outcome,
+    predictor: &Predictor,
     acl: &str,
     endpoint: Option<&str>,
 ) -> (Outcome, String, &'static str) {
-    let setting = setting_clause(&prediction.summary);
+    let clause = setting_clause(&prediction.summary);
+    let Predictor {
+        id,
+        setting,
+        refusal,
+    } = predictor;
     let by = answered_by(endpoint);
     let outcome = match endpoint {
         Some(_) => Outcome::warn(
-            format!("{setting}, but {by} accepted dry-run-put's probe with x-amz-acl: {acl}: it stores Block Public Access without enforcing it, so the proof stands for this endpoint; on AWS the same setting refuses these uploads with 403 AccessDenied"),
-            "Nothing blocks exports to this endpoint. Before pointing the same settings at AWS (or if this endpoint starts enforcing Block Public Access), set `acl: bucket-default` or turn BlockPublicAcls off.",
+            format!("{clause}, but {by} accepted dry-run-put's probe with x-amz-acl: {acl}: it stores {setting} without enforcing it, so the proof stands for this endpoint; on AWS the same setting refuses these uploads with {refusal}"),
+            format!("Nothing blocks exports to this endpoint. Before pointing the same settings at AWS (or if this endpoint starts enforcing {setting}), follow this check's fix for AWS: {}", prediction.remediation.as_deref().unwrap_or("set `acl: bucket-default`.")),
         ),
         None => Outcome::warn(
-            format!("{setting}, which refuses uploads with x-amz-acl: {acl}, yet S3 accepted dry-run-put's probe with that header: the proof stands, so the setting read here did not apply to the upload (it may have changed during the run)"),
-            "Run again to confirm. If this result repeats, check Block Public Access at bucket and account level of the bucket owner: with BlockPublicAcls on, exports with a public `acl` are refused.",
+            format!("{clause}, which refuses uploads with x-amz-acl: {acl}, yet S3 accepted dry-run-put's probe with that header: the proof stands, so the setting read here did not apply to the upload (it may have changed during the run)"),
+            format!("Run again to confirm. If this result repeats, check {setting} of the bucket (and, for Block Public Access, of the bucket owner's account): as read, it refuses exports with this `acl`."),
         ),
     };
-    let note = format!("Block Public Access predicted a refusal of this ACL, and {by} accepted it: see block-public-access for which side stands.");
+    let note = format!("{setting} predicted a refusal of this ACL, and {by} accepted it: see {id} for which side stands.");
     (carry_over(prediction, outcome), note, DRY_RUN)
 }
 
-/// IgnorePublicAcls or RestrictPublicBuckets predicted private files, and an anonymous GET of
-/// the result URL was served the probe.
+/// The setting predicted private files, and an anonymous GET of the result URL was served the
+/// probe.
 fn not_public_but_served(
     prediction: &Outcome,
+    predictor: &Predictor,
     endpoint: Option<&str>,
 ) -> (Outcome, String, &'static str) {
-    let setting = setting_clause(&prediction.summary);
+    let clause = setting_clause(&prediction.summary);
+    let Predictor { id, setting, .. } = predictor;
     let by = answered_by(endpoint);
     let outcome = match endpoint {
         Some(_) => Outcome::warn(
-            format!("{setting}, but {by} served the probe to an anonymous GET (public-url: 200): it stores Block Public Access without enforcing it, so the proof stands for this endpoint — files are public here; on AWS the same setting keeps them private"),
+            format!("{clause}, but {by} served the probe to an anonymous GET (public-url: 200): it stores {setting} without enforcing it, so the proof stands for this endpoint — files are public here; on AWS the same setting keeps them private"),
             "Nothing keeps files private on this endpoint. Before pointing the same settings at AWS, decide whether files should be public there: if so, turn the setting off; if not, expect 403 at the result URL.",
         ),
         None => Outcome::warn(
-            format!("{setting}, which keeps files private, yet S3 served the probe to an anonymous GET (public-url: 200): the proof stands — files are public — so the setting read here did not apply to the read (it may have changed during the run)"),
-            "Run again to confirm; check Block Public Access at bucket and account level of the bucket owner, and the bucket policy.",
+            format!("{clause}, which keeps files private, yet S3 served the probe to an anonymous GET (public-url: 200): the proof stands — files are public — so the setting read here did not apply to the read (it may have changed during the run)"),
+            format!("Run again to confirm; check {setting} at bucket and account level of the bucket owner, and the bucket policy."),
         ),
     };
-    let note = format!("Block Public Access predicted that files are not public, and {by} served the probe anonymously: see block-public-access for which side stands.");
+    let note = format!("{setting} predicted that files are not public, and {by} served the probe anonymously: see {id} for which side stands.");
     (carry_over(prediction, outcome), note, PUBLIC_URL)
 }
 
