@@ -340,7 +340,13 @@ async fn check(args: CheckArgs, given: template_input::Given) -> ExitCode {
     }
     let mut report = Report::new(target, results);
     report.started_at = report::rfc3339(started_at);
-    report.conclude(args.strict);
+    report.limits = report::RunLimits {
+        offline: args.offline,
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+        no_write: args.no_write,
+        principal: args.principal.clone(),
+    };
     if let Some(session) = &session {
         // Only ever the identity STS already gave the credentials check: no extra call.
         report.caller = session.known_identity().map(|identity| report::Caller {
@@ -348,6 +354,8 @@ async fn check(args: CheckArgs, given: template_input::Given) -> ExitCode {
             account: identity.account,
         });
     }
+    // After the caller and the limits: the verdict names what they establish.
+    report.conclude(args.strict);
     report.redact(&secrets);
     let rendered = match args.format {
         ReportFormat::Json => report.to_json(),
@@ -369,7 +377,7 @@ async fn check(args: CheckArgs, given: template_input::Given) -> ExitCode {
         }
     };
     print_stdout(&rendered);
-    ExitCode::from(report.verdict(args.strict) as u8)
+    ExitCode::from(report.exit_code)
 }
 
 /// The table's width: the terminal's, whatever the colour setting; else `COLUMNS` (piped output

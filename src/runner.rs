@@ -125,7 +125,25 @@ type SharedReport = Shared<BoxFuture<'static, CheckReport>>;
 
 /// Runs the plan against one target. Checks of other targets can run at the same time in the
 /// same process: each call has its own context, and contexts may share one session.
+///
+/// After the checks, predictions that a proof contradicts are reconciled into one statement
+/// (see [`preflight::reconcile`]).
 pub async fn run(plan: &Plan, ctx: Arc<Context>, limits: Limits) -> Vec<CheckReport> {
+    let mut reports = run_checks(plan, ctx.clone(), limits).await;
+    // The endpoint the requests really went to: the session's (a replay or a configured
+    // endpoint) or the target's.
+    let endpoint = ctx
+        .session()
+        .and_then(|s| s.options().endpoint_url.clone())
+        .or_else(|| ctx.target.endpoint.clone());
+    preflight::reconcile::reconcile(
+        reports.iter_mut().map(|r| (r.info.id, &mut r.outcome)),
+        endpoint.as_deref(),
+    );
+    reports
+}
+
+async fn run_checks(plan: &Plan, ctx: Arc<Context>, limits: Limits) -> Vec<CheckReport> {
     let tasks: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
     let mut futures: HashMap<&'static str, SharedReport> = HashMap::new();
     let mut order = Vec::new();

@@ -230,20 +230,25 @@ impl Context {
             .claim
             .get_or_init(|| async {
                 let claimed = self.settings.expected_owner.as_deref()?;
-                match self.head().await {
-                    Ok(head) if head.existence == Existence::Reachable => {}
-                    _ => return None,
-                }
                 let caller = match self.session() {
                     Some(session) => session.identity().await.ok().map(|id| id.account),
                     None => None,
                 };
                 let control = control_account(claimed, caller.as_deref());
-                let answer = if caller.as_deref() == Some(control.as_str()) {
-                    self.owned_by_caller().await
-                } else {
-                    self.head_naming_owner_once(&control).await
+                // The negative control goes out in the same wave as the HeadBucket naming the
+                // claimed owner, so that both answers describe the endpoint at the same moment.
+                let control_answer = async {
+                    if caller.as_deref() == Some(control.as_str()) {
+                        self.owned_by_caller().await
+                    } else {
+                        self.head_naming_owner_once(&control).await
+                    }
                 };
+                let (head, answer) = futures::join!(self.head(), control_answer);
+                match head {
+                    Ok(head) if head.existence == Existence::Reachable => {}
+                    _ => return None,
+                }
                 Some(match answer {
                     Ok(false) => OwnerClaim::Confirmed,
                     Ok(true) => OwnerClaim::HeaderIgnored {

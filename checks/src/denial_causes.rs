@@ -223,6 +223,103 @@ fn evidence_from<'a>(
     }
 }
 
+/// Whether the probe went to the bucket over plain HTTP: an `http://` endpoint (and with it a
+/// Transloadit `host` without `https://`). AWS's own endpoints are HTTPS.
+pub fn probe_over_plain_http(ctx: &Context) -> bool {
+    ctx.target
+        .endpoint
+        .as_deref()
+        .is_some_and(|e| e.to_ascii_lowercase().starts_with("http://"))
+}
+
+/// What the bucket policy says about a probe refused over plain HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportDenial {
+    /// These Deny statements (labels, with their conditions as written) refuse the probe as it
+    /// was sent over HTTP, and would let the same upload through over HTTPS.
+    Proven(Vec<String>),
+    /// The policy could not be read: an `aws:SecureTransport` Deny is a likely cause.
+    Possible,
+    /// The policy was read, and no statement refuses the upload for its transport.
+    NotTheCause,
+}
+
+/// Why the probe upload, sent over plain HTTP, may have been refused for its transport: a
+/// Deny on `aws:SecureTransport` false, as `bucket-policy` judges the same scheme. `None` when
+/// the probe went over HTTPS.
+pub async fn transport_denial(
+    ctx: &Context,
+    key: &str,
+    sse: Option<&str>,
+    precondition: Option<&Precondition>,
+) -> Option<TransportDenial> {
+    if !probe_over_plain_http(ctx) {
+        return None;
+    }
+    let text = match ctx.policy().await {
+        Ok(None) => return Some(TransportDenial::NotTheCause),
+        Ok(Some(text)) => text,
+        Err(_) => return Some(TransportDenial::Possible),
+    };
+    let Ok(policy) = parse_policy(text) else {
+        return Some(TransportDenial::Possible);
+    };
+    let identity = match ctx.session() {
+        Some(session) => session.identity().await.ok(),
+        None => None,
+    };
+    let caller_arn = identity
+        .as_ref()
+        .map(|i| i.arn.as_str())
+        .filter(|a| !a.is_empty());
+    let caller_account = identity
+        .as_ref()
+        .map(|i| i.account.as_str())
+        .filter(|a| !a.is_empty());
+    let principal_arn = caller_arn.filter(|arn| arn.contains(":iam::"));
+    let (over_http, absent) = probe_context(ctx, sse, precondition, caller_account, principal_arn);
+    let mut over_https = over_http.clone();
+    over_https.insert("aws:SecureTransport".to_owned(), vec!["true".to_owned()]);
+    let object = crate::partition::object_arn(ctx.partition(), &ctx.target.bucket, key);
+    let certain_denies = |context: &BTreeMap<String, Vec<String>>| -> Vec<String> {
+        let evaluation = evaluate(
+            &policy,
+            PolicyKind::Resource,
+            &Request {
+                principal_arn: caller_arn,
+                principal_account: caller_account,
+                context,
+                absent_keys: &absent,
+                ..Request::new("s3:PutObject", &object)
+            },
+        );
+        evaluation
+            .matched
+            .iter()
+            .filter(|m| m.effect == Effect::Deny && m.is_certain())
+            .map(|m| m.statement.clone())
+            .collect()
+    };
+    let over_https = certain_denies(&over_https);
+    let because_of_http: Vec<String> = certain_denies(&over_http)
+        .into_iter()
+        .filter(|name| !over_https.contains(name))
+        .filter_map(|name| policy.statements.iter().find(|s| s.name() == name))
+        .map(|statement| {
+            format!(
+                "{}{}",
+                statement.label(),
+                conditions_as_written(Some(statement))
+            )
+        })
+        .collect();
+    Some(if because_of_http.is_empty() {
+        TransportDenial::NotTheCause
+    } else {
+        TransportDenial::Proven(because_of_http)
+    })
+}
+
 /// Every likely cause of a bare 403 on the probe upload of `key` (which sent `sse`), proven
 /// ones first, then by how often each is the culprit.
 pub async fn bare_denial_causes(

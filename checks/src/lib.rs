@@ -28,6 +28,7 @@ pub mod partition;
 pub mod path_template;
 pub mod probe;
 pub mod public_read;
+pub mod reconcile;
 pub mod registry;
 #[cfg(test)]
 pub(crate) mod replay;

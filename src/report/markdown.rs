@@ -27,8 +27,11 @@ pub fn render(report: &Report) -> String {
         out,
         "**{}** — {}\n",
         report.counts_line(),
-        report.verdict_line(false)
+        report.conclusion
     );
+    for line in report.scope_lines() {
+        let _ = writeln!(out, "{line}\n");
+    }
     let _ = writeln!(out, "| Parameter | Value |\n|---|---|");
     let unset = "_(not set)_".to_owned();
     let caller = report

@@ -2,8 +2,10 @@
 
 mod json;
 mod markdown;
+mod scope;
 mod table;
 
+pub use scope::{RunLimits, Scope};
 pub use table::TableStyle;
 
 use crate::runner::CheckReport;
@@ -19,14 +21,22 @@ pub struct Report {
     pub tool: Tool,
     /// When the run started, RFC 3339 in UTC.
     pub started_at: String,
-    /// `ready`, `not_ready` or `unverified`: what the exit code says.
+    /// `ready`, `limited`, `not_ready` or `unverified`: what the exit code says (`ready` and
+    /// `limited` both exit 0).
     pub verdict: &'static str,
     pub exit_code: u8,
     /// Whose credentials the online checks used, when STS said so.
     pub caller: Option<Caller>,
     pub target: Target,
     pub summary: Summary,
+    /// What the run established and what it did not, and as whom.
+    pub scope: Scope,
+    /// The closing verdict as the reports word it.
+    pub conclusion: String,
     pub results: Vec<ResultEntry>,
+    /// How the command line limited the run; set before [`Report::conclude`].
+    #[serde(skip)]
+    pub limits: RunLimits,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -82,12 +92,36 @@ pub fn rfc3339(time: std::time::SystemTime) -> String {
 /// How the run ends, as the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// No fail, no error (and with --strict, no warn).
-    Ready = 0,
+    /// The full set ran, the dry run proved the upload, no fail, no error (and with --strict,
+    /// no warn).
+    Ready,
+    /// No fail and no error in what ran, but the run was limited (see [`Scope`]); with
+    /// --strict that is `Unverified`.
+    Limited,
     /// At least one fail (or, with --strict, warn).
-    Failed = 1,
-    /// No fail, but at least one check could not verify.
-    Unverified = 3,
+    Failed,
+    /// No fail, but at least one check could not verify (or, with --strict, the run was
+    /// limited).
+    Unverified,
+}
+
+impl Verdict {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Ready | Verdict::Limited => 0,
+            Verdict::Failed => 1,
+            Verdict::Unverified => 3,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ready => "ready",
+            Verdict::Limited => "limited",
+            Verdict::Failed => "not_ready",
+            Verdict::Unverified => "unverified",
+        }
+    }
 }
 
 impl Report {
@@ -127,28 +161,37 @@ impl Report {
             caller: None,
             target,
             summary,
+            scope: Scope::default(),
+            conclusion: String::new(),
             results,
+            limits: RunLimits::default(),
         };
         report.conclude(false);
         report
     }
 
-    /// Sets `verdict` and `exit_code` for the run's `--strict`.
+    /// Sets `scope`, `verdict`, `exit_code` and `conclusion` for the run's `--strict`, from
+    /// `limits` and `caller` (set those first).
     pub fn conclude(&mut self, strict: bool) {
+        self.scope = Scope::of(
+            &self.results,
+            &self.limits,
+            self.caller.as_ref().map(|c| c.arn.as_str()),
+        );
         let verdict = self.verdict(strict);
-        self.verdict = match verdict {
-            Verdict::Ready => "ready",
-            Verdict::Failed => "not_ready",
-            Verdict::Unverified => "unverified",
-        };
-        self.exit_code = verdict as u8;
+        self.verdict = verdict.as_str();
+        self.exit_code = verdict.exit_code();
+        self.conclusion = self.verdict_line(strict);
     }
 
     pub fn verdict(&self, strict: bool) -> Verdict {
         if self.summary.fail > 0 || (strict && self.summary.warn > 0) {
             Verdict::Failed
-        } else if self.summary.error > 0 {
+        } else if self.summary.error > 0 || (strict && !self.scope.complete) {
+            // With --strict, what the run did not establish is unverified too.
             Verdict::Unverified
+        } else if !self.scope.complete {
+            Verdict::Limited
         } else {
             Verdict::Ready
         }
@@ -162,6 +205,10 @@ impl Report {
             return;
         }
         let scrub = |text: &mut String| redact_text(text, secrets);
+        scrub(&mut self.conclusion);
+        for gap in &mut self.scope.not_established {
+            scrub(&mut gap.why);
+        }
         for result in &mut self.results {
             scrub(&mut result.summary);
             result.detail.as_mut().map(scrub);
@@ -211,21 +258,75 @@ impl Report {
         }
     }
 
-    /// One sentence on what the exit code means.
-    pub fn verdict_line(&self, strict: bool) -> &'static str {
-        match self.verdict(strict) {
-            Verdict::Ready if self.summary.warn > 0 => {
-                "Ready to receive exports, with warnings worth reading."
+    /// One sentence on what the exit code means, and on what the run did not establish.
+    pub fn verdict_line(&self, strict: bool) -> String {
+        let limits = self.scope.limits_clauses(&self.results, &self.limits);
+        let limited = || {
+            let offline_only = self.scope.limited_by == ["offline"];
+            let warnings = if self.summary.warn > 0 {
+                " (read the warnings)"
+            } else {
+                ""
+            };
+            let strict_note = if strict {
+                " --strict counts a limited run as unverified."
+            } else {
+                ""
+            };
+            if offline_only {
+                let warnings = if self.summary.warn > 0 {
+                    " The warnings above are worth reading."
+                } else {
+                    ""
+                };
+                format!("Not a readiness verdict: name and parameters are fine; nothing was checked against the bucket (--offline).{warnings}{strict_note}")
+            } else {
+                format!(
+                    "Nothing failed{warnings}, but this is not a readiness verdict: {}.{strict_note}",
+                    limits.join("; ")
+                )
             }
-            Verdict::Ready => "Ready to receive exports.",
+        };
+        match self.verdict(strict) {
+            Verdict::Ready => {
+                let who = self
+                    .scope
+                    .proved_as
+                    .as_deref()
+                    .map(|arn| format!(" as {arn}"))
+                    .unwrap_or_default();
+                let warnings = if self.summary.warn > 0 {
+                    ", with warnings worth reading"
+                } else {
+                    ""
+                };
+                format!("Ready to receive exports{warnings}: the dry run proved the upload{who}.")
+            }
+            Verdict::Limited => limited(),
             Verdict::Failed if self.summary.fail == 0 => {
-                "Not ready under --strict: warnings count as failures."
+                "Not ready under --strict: warnings count as failures.".to_owned()
             }
             Verdict::Failed => {
                 "Not ready: uploads or their URLs will fail until the problems above are fixed."
+                    .to_owned()
             }
-            Verdict::Unverified => "Could not verify everything: see the errors above.",
+            Verdict::Unverified if self.summary.error > 0 => {
+                "Could not verify everything: see the errors above.".to_owned()
+            }
+            Verdict::Unverified => limited(),
         }
+    }
+
+    /// The lines under the verdict: whose identity the online checks proved, and what was not
+    /// verified for a reason other than the user's selection.
+    pub fn scope_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        // The Ready sentence already names the identity.
+        if self.verdict != "ready" {
+            lines.extend(self.scope.identity_line(&self.results));
+        }
+        lines.extend(self.scope.not_verified_line(&self.results));
+        lines
     }
 }
 
@@ -267,6 +368,7 @@ pub(crate) mod tests {
             arn: "arn:aws:iam::111122223333:user/exporter".to_owned(),
             account: "111122223333".to_owned(),
         });
+        report.conclude(false);
         report
     }
 
@@ -277,10 +379,17 @@ pub(crate) mod tests {
         report.summary.fail = 0;
         assert_eq!(report.verdict(false), Verdict::Unverified);
         report.summary.error = 0;
+        // The sample has no dry run: nothing failed, but the run is limited.
+        assert_eq!(report.verdict(false), Verdict::Limited);
+        assert_eq!(report.verdict(false).exit_code(), 0);
+        report.scope.complete = true;
         assert_eq!(report.verdict(false), Verdict::Ready);
         assert_eq!(report.verdict(true), Verdict::Failed);
         report.summary.warn = 0;
         assert_eq!(report.verdict(true), Verdict::Ready);
+        report.scope.complete = false;
+        assert_eq!(report.verdict(true), Verdict::Unverified);
+        assert_eq!(report.verdict(true).exit_code(), 3);
     }
 
     #[test]

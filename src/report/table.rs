@@ -175,6 +175,9 @@ pub fn render(report: &Report, style: &TableStyle) -> String {
         report.counts_line(),
         report.verdict_line(style.strict)
     );
+    for line in report.scope_lines() {
+        let _ = writeln!(out, "{line}");
+    }
     let worst_first = [Status::Fail, Status::Error, Status::Warn];
     let explain = worst_first
         .iter()

@@ -6,6 +6,7 @@ use crate::bucket_owner::Owner;
 use crate::check::{Category, Check, CheckInfo};
 use crate::denial::unreadable;
 use crate::iam::parse_policy;
+use crate::reconcile;
 use crate::{Acl, Context, Outcome, Status};
 use async_trait::async_trait;
 
@@ -283,6 +284,19 @@ impl Check for BlockPublicAccess {
         let outcome = match &account_level {
             Level::OwnerUnseen(owner) => outcome.with_evidence("owner", owner.because()),
             _ => outcome,
+        };
+        // Mark what the outcome predicts, so that the report can reconcile it with the proof
+        // (the dry run's upload, the anonymous GET) when that contradicts it.
+        let prediction = if acl.is_public() && combined.block_public_acls {
+            Some(reconcile::PREDICTS_REFUSED)
+        } else if outcome.summary.contains("files are not public") {
+            Some(reconcile::PREDICTS_NOT_PUBLIC)
+        } else {
+            None
+        };
+        let outcome = match prediction {
+            Some(prediction) => outcome.with_evidence(reconcile::PREDICTS, prediction),
+            None => outcome,
         };
         let switch_decided =
             acl.is_public() && (combined.block_public_acls || combined.ignore_public_acls);

@@ -84,7 +84,7 @@ impl Check for BucketExists {
             Existence::Reachable => match (ctx.settings.expected_owner.as_deref(), ctx.expected_owner_claim().await) {
                 (Some(account), Some(OwnerClaim::Confirmed)) => Outcome::pass(format!("bucket `{bucket}` exists, owned by account {account} (S3 confirmed x-amz-expected-bucket-owner), and these credentials can reach it")),
                 (Some(account), Some(OwnerClaim::HeaderIgnored { control_account })) => Outcome::warn(
-                    format!("bucket `{bucket}` exists and these credentials can reach it, but its owner is not verified: the endpoint also answered 200 when account {control_account} was named as owner, so it does not check x-amz-expected-bucket-owner and its 200 says nothing about account {account}"),
+                    format!("bucket `{bucket}` exists and these credentials can reach it, but its owner is not verified: the endpoint also answered 200 when account {control_account} was named as owner, so it does not check x-amz-expected-bucket-owner and its 200 says nothing about account {account}{}", caller_differs(principal.as_deref(), account)),
                     format!("Confirm the owner another way (on AWS: `aws s3api head-bucket --bucket {bucket} --expected-bucket-owner {account}` answers 403 for a wrong owner); the export itself does not send the header."),
                 ),
                 (Some(account), Some(OwnerClaim::Unchecked(why))) => Outcome::warn(
@@ -113,5 +113,16 @@ impl Check for BucketExists {
             }
         };
         with_region(outcome)
+    }
+}
+
+/// ", and these credentials belong to account X" when the caller's account (from its ARN) is
+/// not the claimed owner: worth knowing when the claim could not be verified.
+fn caller_differs(caller_arn: Option<&str>, claimed: &str) -> String {
+    match caller_arn.and_then(|arn| arn.split(':').nth(4)) {
+        Some(account) if !account.is_empty() && account != claimed => {
+            format!(" (these credentials belong to account {account})")
+        }
+        _ => String::new(),
     }
 }

@@ -4,7 +4,9 @@
 use crate::api_error::ApiFailure;
 use crate::check::{Category, Check, CheckInfo};
 use crate::denial::{allow_statement, Denial};
-use crate::denial_causes::{bare_denial_causes, bucket_policy_evidence, PolicyEvidence};
+use crate::denial_causes::{
+    bare_denial_causes, bucket_policy_evidence, transport_denial, PolicyEvidence, TransportDenial,
+};
 use crate::iam::PolicyDocument;
 use crate::probe::policy_fit::{
     conditional_header_gap, readable_policies, shape_sensitive_patterns,
@@ -73,7 +75,12 @@ names it; for a bare 403, as S3 answers cross-account requests, the causes the o
 prove come first — a bucket policy Deny matching the request as the probe sent it, Block Public
 Access refusing its ACL — then SSE-KMS, requester pays, a missing cross-account grant and the
 IAM policy as possibilities), 400 AccessControlListNotSupported (ACLs disabled) and KMS
-denials. `--no-write` skips this check.
+denials. A probe refused over plain HTTP (an `http://` endpoint, as a Transloadit `host`
+without `https://` sends it) is first checked against the bucket policy's
+`aws:SecureTransport` Denies, as `bucket-policy` judges the same scheme: a Deny that refuses
+the upload over HTTP and not over HTTPS is named as the cause, with the fix (an `https://`
+`host` and endpoint); when the policy cannot be read, such a Deny is named as likely.
+`--no-write` skips this check.
 
 ## Why it matters
 Every other check predicts; this one proves. Some causes — service control policies, KMS key
@@ -106,8 +113,51 @@ under the prefix and is reused by the next run; delete it by hand if you like.
 "#,
 };
 
-/// Explains a failed probe upload.
+/// Explains a failed probe upload: first whether it was refused for going over plain HTTP
+/// (as `bucket-policy` judges the same scheme), then every other cause.
 async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
+    if !failure.is_access_denied() {
+        return diagnose_cause(ctx, failure).await;
+    }
+    let probe = ctx.probe().await;
+    let endpoint = ctx.target.endpoint.as_deref().unwrap_or("http://");
+    let transport = transport_denial(
+        ctx,
+        &probe.key,
+        probe.sse.as_deref(),
+        probe.precondition.as_ref(),
+    )
+    .await;
+    match transport {
+        Some(TransportDenial::Proven(statements)) => Outcome::fail(
+            format!("upload refused because the probe went over plain HTTP ({endpoint}): the bucket policy's {} denies requests without HTTPS (aws:SecureTransport false), and the export reaches the bucket the same way", statements.join(", ")),
+            format!("{HTTPS_FIX} If the endpoint cannot serve HTTPS, narrow that Deny in the bucket policy instead (uploads then travel unencrypted)."),
+        )
+        .with_evidence("denied_by", "aws:SecureTransport")
+        .with_evidence("statements", statements),
+        Some(TransportDenial::Possible) => {
+            let outcome = diagnose_cause(ctx, failure).await;
+            let note = format!("The probe went over plain HTTP ({endpoint}): a bucket policy Deny on aws:SecureTransport false (common: \"AllowSSLRequestsOnly\") refuses exactly that, and the policy could not be read to tell. {HTTPS_FIX}");
+            append_detail(outcome, &note)
+        }
+        _ => diagnose_cause(ctx, failure).await,
+    }
+}
+
+/// The fix for a refusal over plain HTTP, as `bucket-policy` words it for the export.
+const HTTPS_FIX: &str = "Give the store step an https:// `host` (Transloadit uses plain HTTP unless `host` starts with https://) and run this check with an https:// --endpoint-url, so that uploads arrive over TLS.";
+
+/// `outcome` with `note` added after any detail it has.
+fn append_detail(outcome: Outcome, note: &str) -> Outcome {
+    let detail = match &outcome.detail {
+        Some(detail) => format!("{detail} {note}"),
+        None => note.to_owned(),
+    };
+    outcome.with_detail(detail)
+}
+
+/// Explains a failed probe upload by every cause but its transport.
+async fn diagnose_cause(ctx: &Context, failure: &ApiFailure) -> Outcome {
     let acl = ctx.target.acl;
     let objects = ctx.objects_arn();
     if failure.is_not_implemented() {
@@ -262,7 +312,7 @@ impl Check for DryRunPut {
                 let outcome = diagnose(ctx, failure).await;
                 let policies = readable_policies(ctx).await;
                 match shape_warning(ctx, &policies, &probe.key) {
-                    Some((why, fix)) => outcome.with_detail(format!("Note: {why}. {fix}")),
+                    Some((why, fix)) => append_detail(outcome, &format!("Note: {why}. {fix}")),
                     None => outcome,
                 }
             }

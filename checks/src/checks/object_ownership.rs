@@ -3,6 +3,7 @@
 use crate::acl_rules::{predict, AclPrediction, BpaFlags, Ownership};
 use crate::check::{Category, Check, CheckInfo};
 use crate::denial::unreadable;
+use crate::reconcile;
 use crate::{Context, Outcome};
 use async_trait::async_trait;
 
@@ -77,7 +78,9 @@ impl Check for ObjectOwnership {
             .with_detail(match acl.canned_header() {
                 Some("private") => "`private` still sends the header x-amz-acl: private; only `bucket-default` sends none.",
                 _ => "S3 refuses every ACL header except bucket-owner-full-control when ACLs are disabled.",
-            }),
+            })
+            // The report reconciles this with a dry run that was accepted all the same.
+            .with_evidence(reconcile::PREDICTS, reconcile::PREDICTS_REFUSED),
             _ if acl.canned_header().is_none() => Outcome::pass(format!("no ACL header is sent, so Object Ownership ({setting}) does not matter")),
             _ => Outcome::pass(format!("ACLs are enabled ({setting}): `acl: {acl}` is accepted")),
         };
