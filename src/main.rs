@@ -1,6 +1,7 @@
 //! bucket-preflight: is this S3 bucket ready to receive exported files?
 
 mod cli;
+mod diagnose;
 mod policy_cmd;
 mod report;
 mod runner;
@@ -56,6 +57,16 @@ fn main() -> ExitCode {
         Command::Explain { check_id } => match check_id {
             Some(id) => explain(&id),
             None => list(ListFormat::Table),
+        },
+        Command::Diagnose(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(diagnose::run(*args)),
+            Err(err) => {
+                eprintln!("error: cannot start the async runtime: {err}");
+                ExitCode::FAILURE
+            }
         },
         Command::Policy(args) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -135,7 +146,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
     }
 }
 
-fn print_stdout(text: &str) {
+pub(crate) fn print_stdout(text: &str) {
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

@@ -280,7 +280,11 @@ fn bare_denial(failure: &Failure, known: &Known, evidence: Vec<String>) -> Vec<C
     use Likelihood::{Likely, Possible};
     let objects = objects(failure, known);
     let mut bare = evidence;
-    bare.push("S3 names no cause: a bare Access Denied (the bucket is in another account or organisation than the key, or the message was shortened)".into());
+    bare.push(if failure.aws_code.is_some() {
+        "S3 names no cause: a bare Access Denied (the bucket is in another account or organisation than the key, or the message was shortened)"
+    } else {
+        "the error names neither S3's code nor the policy: the causes are ranked by how often each is the culprit"
+    }.into());
     let mut actions = vec!["s3:PutObject"];
     let public = known.acl.is_none_or(Acl::is_public);
     if known.acl.is_none_or(|a| a.canned_header().is_some()) {
@@ -335,7 +339,11 @@ fn from_store_code(suffix: &str, failure: &Failure, known: &Known) -> Vec<Cause>
     };
     match suffix {
         "ACCESS_DENIED" => {
-            let mut found = if failure.aws_code.is_none() { bare_denial(failure, known, evidence.clone()) } else { Vec::new() };
+            // The S3 code behind it, when the message has one, already named the causes.
+            if failure.aws_code.is_some() {
+                return Vec::new();
+            }
+            let mut found = bare_denial(failure, known, evidence.clone());
             found.extend(lower(from_aws_code("AccessControlListNotSupported", failure, known), Possible));
             found.extend(lower(from_aws_code("InvalidAccessKeyId", failure, known), Possible));
             found.extend(lower(from_aws_code("SignatureDoesNotMatch", failure, known), Possible));

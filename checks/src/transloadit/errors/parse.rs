@@ -247,8 +247,12 @@ fn scan(failure: &mut Failure, text: &str) {
             }
         }
     }
-    // S3's own text for a bare denial is "Access Denied".
-    if failure.aws_code.is_none() && text.to_ascii_lowercase().contains("access denied") {
+    // S3's own text for a bare denial is "Access Denied". Behind a Transloadit code the same
+    // words may be Transloadit's, covering bad keys and refused ACLs too: not read as S3's.
+    if failure.aws_code.is_none()
+        && failure.transloadit_code.is_none()
+        && text.to_ascii_lowercase().contains("access denied")
+    {
         failure.aws_code = Some("AccessDenied".to_owned());
     }
     if failure.aws_code.is_none() && failure.denial.is_some() {

@@ -42,7 +42,7 @@ fn real_shaped_messages_name_their_causes_most_likely_first() {
     // (input, the causes expected first, in order)
     let cases: Vec<(String, Vec<&str>)> = vec![
         // Assembly Status JSON carrying the enhanced message.
-        (status("S3_STORE_ACCESS_DENIED", &enhanced("s3:PutObject", OBJECT, "because no identity-based policy allows the s3:PutObject action")), vec!["identity-policy-no-allow", "acls-disabled"]),
+        (status("S3_STORE_ACCESS_DENIED", &enhanced("s3:PutObject", OBJECT, "because no identity-based policy allows the s3:PutObject action")), vec!["identity-policy-no-allow"]),
         // The SDK one-liner with a bare denial.
         ("API error (HTTP 403) S3_STORE_ACCESS_DENIED: Access Denied https://api2.transloadit.com/assemblies/a1b2".into(), vec!["identity-policy-no-allow", "block-public-acls", "bucket-policy-deny", "bucket-policy-no-allow", "kms-key"]),
         ("API error (HTTP 400) S3_STORE_WRONG_REGION: The bucket is in this region: eu-west-1. https://api2.transloadit.com/assemblies/a1b2".into(), vec!["wrong-region"]),
