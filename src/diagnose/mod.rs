@@ -211,11 +211,6 @@ pub async fn run(args: DiagnoseArgs) -> ExitCode {
         Ok(failure) => failure,
         Err(err) => return bad_input(&err.to_string()),
     };
-    if let Some(region) = &args.bucket_region {
-        if !preflight::target::is_region_code(region) {
-            return bad_input(&format!("invalid value '{region}' for --bucket-region: expected an AWS region code such as eu-west-1"));
-        }
-    }
     let bucket = args.bucket.clone().or_else(|| failure.bucket.clone());
     let known = Known {
         acl: args.acl,

@@ -203,8 +203,7 @@ fn set_code(failure: &mut Failure, code: &str) {
     if code.is_empty() {
         return;
     }
-    if let Some((known, _)) = find_store_code(code) {
-        let _ = known;
+    if find_store_code(code).is_some() {
         failure
             .transloadit_code
             .get_or_insert_with(|| code.to_ascii_uppercase());
