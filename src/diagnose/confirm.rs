@@ -105,9 +105,7 @@ pub async fn run(
         return Ok((confirmation, checks));
     }
     let bucket = bucket.unwrap_or_default();
-    if let Err(message) = args.aws.validate_environment() {
-        return Err(message);
-    }
+    args.aws.validate_environment()?;
     let endpoints = args.aws.effective_endpoints().await?;
     let sts_endpoint = preflight::endpoints::sts_endpoint(&endpoints);
     let defaults = Target::new(bucket);
