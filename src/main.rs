@@ -185,7 +185,10 @@ fn list(format: ListFormat) -> ExitCode {
 fn explain(id: &str) -> ExitCode {
     let Some(check) = registry::find(id) else {
         if let Some(code) = preflight::error_codes::find(id) {
-            return explain_error_code(code);
+            return explain_error_code(code.code, code.meaning, code.checks);
+        }
+        if let Some((code, _)) = preflight::transloadit::errors::find_store_code(id) {
+            return explain_error_code(&id.trim().to_ascii_uppercase(), code.meaning, code.checks);
         }
         let hint = registry::suggest(id)
             .map(|close| format!("did you mean '{close}'? "))
@@ -222,20 +225,19 @@ fn capitalise(text: &str) -> String {
 }
 
 /// What an error code from a failed upload means, and the checks that predict it.
-fn explain_error_code(code: &preflight::error_codes::ErrorCode) -> ExitCode {
+fn explain_error_code(code: &str, meaning: &str, checks: &[&str]) -> ExitCode {
     let mut text = format!(
-        "# {}\n\n{}.\n\nThe checks that predict it, most specific first:\n",
-        code.code,
-        capitalise(code.meaning)
+        "# {code}\n\n{}.\n\nThe checks that predict it, most specific first:\n",
+        capitalise(meaning)
     );
-    for id in code.checks {
+    for id in checks {
         if let Some(check) = registry::find(id) {
             text += &format!("- `{id}` — {}\n", check.info().title);
         }
     }
     text += &format!(
-        "\nRun `bucket-preflight check BUCKET --only {}` against the bucket, and `bucket-preflight explain CHECK-ID` for a check's documentation.\n",
-        code.checks.join(",")
+        "\nRun `bucket-preflight check BUCKET --only {}` against the bucket, `bucket-preflight diagnose` with the whole error for its likely causes, and `bucket-preflight explain CHECK-ID` for a check's documentation.\n",
+        checks.join(",")
     );
     print_stdout(&text);
     ExitCode::SUCCESS

@@ -255,3 +255,31 @@ async fn a_missing_put_object_is_confirmed_with_the_users_own_credentials() {
     assert_eq!(cause["status"], "not_reproduced", "{cause:#}");
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn explain_knows_transloadit_codes_too() {
+    for (code, check) in [
+        ("S3_STORE_WRONG_REGION", "bucket-region"),
+        ("wasabi_store_not_found", "bucket-exists"),
+    ] {
+        let out = Command::cargo_bin("bucket-preflight")
+            .expect("binary is built")
+            .env_clear()
+            .envs(support::isolated_env())
+            .args(["explain", code])
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8(out.stdout).expect("utf-8");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{code}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.starts_with(&format!("# {}", code.to_ascii_uppercase())),
+            "{stdout}"
+        );
+        assert!(stdout.contains(&format!("- `{check}`")), "{stdout}");
+    }
+}
