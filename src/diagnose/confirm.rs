@@ -217,13 +217,18 @@ pub fn judge(
     }
     // Checks run as someone else prove nothing about the principal the error names.
     let principal = failure.denial.as_ref().map(|d| d.principal.as_str());
-    if IDENTITY_BOUND.contains(&cause.kind.id) {
+    let identity_bound = IDENTITY_BOUND.contains(&cause.kind.id);
+    if identity_bound {
         if let (Some(principal), Some(caller)) = (principal, confirmation.caller.as_deref()) {
             if principal != caller {
                 return verdict(CauseStatus::Unconfirmed, format!("the checks ran as {caller}, the error is about {principal}: run with that principal's credentials (--profile)"));
             }
         }
     }
+    let caller = confirmation
+        .caller
+        .as_deref()
+        .unwrap_or("an unknown identity");
     if let Some(failing) = ran
         .iter()
         .find(|r| r.outcome.status == Status::Fail && r.info.id != "dry-run-put")
@@ -270,6 +275,10 @@ pub fn judge(
                 ),
             );
         }
+        // Who wrote is unknown: passing as the caller proves nothing about the store step's key.
+        if identity_bound && principal.is_none() {
+            return verdict(CauseStatus::NotReproduced, format!("{} pass as {caller}: that rules it out only if these are the credentials the store step uses", ids.join(", ")));
+        }
         if cause.likelihood == Likelihood::Certain {
             return verdict(CauseStatus::NotReproduced, format!("{} pass now: fixed since the error, or the Assembly used other credentials or parameters", ids.join(", ")));
         }
@@ -284,4 +293,147 @@ pub fn judge(
         CauseStatus::Unconfirmed,
         format!("its checks could not decide ({})", open.join(", ")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+    use preflight::transloadit::errors::{causes, parse, Known};
+    use preflight::Outcome;
+
+    const USER: &str = "arn:aws:iam::111122223333:user/exporter";
+
+    fn args(extra: &[&str]) -> DiagnoseArgs {
+        let mut argv = vec!["bucket-preflight", "diagnose", "-"];
+        argv.extend(extra);
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Command::Diagnose(args) => *args,
+            _ => unreachable!(),
+        }
+    }
+
+    fn report(id: &str, outcome: Outcome) -> CheckReport {
+        CheckReport {
+            info: registry::find(id).expect("registered").info(),
+            outcome,
+            duration: Duration::ZERO,
+        }
+    }
+
+    /// The status of cause `id` for `input`, given these check results and caller.
+    fn status(
+        input: &str,
+        id: &str,
+        results: Vec<CheckReport>,
+        caller: Option<&str>,
+        extra: &[&str],
+    ) -> (CauseStatus, String) {
+        let failure = parse(input).expect("recognised");
+        let cause = causes(&failure, &Known::default())
+            .into_iter()
+            .find(|c| c.kind.id == id)
+            .expect("named");
+        let confirmation = Confirmation {
+            results,
+            caller: caller.map(str::to_owned),
+            ..Confirmation::default()
+        };
+        let (status, reason, _) = judge(&cause, &failure, &confirmation, &args(extra));
+        (status, reason)
+    }
+
+    fn denied_put() -> Outcome {
+        Outcome::fail("upload denied", "grant it").with_evidence("denied_action", "s3:PutObject")
+    }
+
+    #[test]
+    fn a_cause_the_message_proves_is_confirmed_only_as_the_same_identity() {
+        let message = format!(
+            r#"User: {USER} is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::b/k" because no identity-based policy allows the s3:PutObject action"#
+        );
+        let id = "identity-policy-no-allow";
+        let (got, _) = status(
+            &message,
+            id,
+            vec![report("dry-run-put", denied_put())],
+            Some(USER),
+            &[],
+        );
+        assert_eq!(got, CauseStatus::Confirmed);
+        let (got, why) = status(
+            &message,
+            id,
+            vec![report("dry-run-put", denied_put())],
+            Some("arn:aws:iam::111122223333:user/admin"),
+            &[],
+        );
+        assert_eq!(got, CauseStatus::Unconfirmed, "{why}");
+        let (got, _) = status(
+            &message,
+            id,
+            vec![report("dry-run-put", Outcome::pass("written"))],
+            Some(USER),
+            &[],
+        );
+        assert_eq!(got, CauseStatus::NotReproduced);
+    }
+
+    #[test]
+    fn passing_checks_rule_out_only_with_the_templates_parameters_and_identity() {
+        let bpa = || {
+            vec![
+                report("block-public-access", Outcome::pass("off")),
+                report("dry-run-put", Outcome::pass("written")),
+            ]
+        };
+        let (got, why) = status(
+            "S3_STORE_ACCESS_DENIED",
+            "block-public-acls",
+            bpa(),
+            Some(USER),
+            &[],
+        );
+        assert_eq!(got, CauseStatus::NotReproduced, "{why}");
+        assert!(why.contains("--acl"), "{why}");
+        let (got, _) = status(
+            "S3_STORE_ACCESS_DENIED",
+            "block-public-acls",
+            bpa(),
+            Some(USER),
+            &["--acl", "public"],
+        );
+        assert_eq!(got, CauseStatus::RuledOut);
+        // A bare denial names no principal: a pass as the caller is no proof about the store step's key.
+        let (got, why) = status(
+            "S3_STORE_ACCESS_DENIED",
+            "identity-policy-no-allow",
+            vec![report("dry-run-put", Outcome::pass("written"))],
+            Some(USER),
+            &[],
+        );
+        assert_eq!(got, CauseStatus::NotReproduced, "{why}");
+        // A specific check failing confirms even a merely likely cause.
+        let (got, why) = status(
+            "S3_STORE_ACCESS_DENIED",
+            "block-public-acls",
+            vec![report(
+                "block-public-access",
+                Outcome::fail("BlockPublicAcls is on", "turn it off"),
+            )],
+            Some(USER),
+            &[],
+        );
+        assert_eq!(got, CauseStatus::Confirmed, "{why}");
+        // Skipped checks decide nothing.
+        let (got, _) = status(
+            "S3_STORE_ACCESS_DENIED",
+            "block-public-acls",
+            vec![report("block-public-access", Outcome::skip("offline"))],
+            Some(USER),
+            &[],
+        );
+        assert_eq!(got, CauseStatus::NotChecked);
+    }
 }
