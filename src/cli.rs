@@ -1,4 +1,4 @@
-//! The command line: `check`, `explain`, `list`.
+//! The command line: `check`, `policy`, `diagnose`, `explain`, `list`.
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -23,6 +23,11 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Print the least-privilege IAM policy the export needs (JSON on stdout, notes on stderr).
     Policy(Box<PolicyArgs>),
+    /// Explain a failed export's error (Assembly Status JSON, SDK error line, S3 error XML, error
+    /// code or AccessDenied message): its likely causes, and, with credentials, which the checks
+    /// confirm.
+    #[command(after_help = DIAGNOSE_EXAMPLES)]
+    Diagnose(Box<DiagnoseArgs>),
     /// Show a check's documentation: what it checks, why it matters, how to fix it.
     Explain {
         /// A check's id, as shown by `list`, or an error code from a failed upload (such as
@@ -222,6 +227,62 @@ pub struct CheckArgs {
     /// Table: only the warn, fail and error rows, their fixes and the verdict.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+const DIAGNOSE_EXAMPLES: &str = "Examples:
+  bucket-preflight diagnose assembly.json --offline
+  node upload.js 2>&1 | bucket-preflight diagnose - --bucket acme-exports --acl bucket-default
+  echo AccessControlListNotSupported | bucket-preflight diagnose --offline
+
+Exit codes: 0 explained, 1 the checks confirm a cause (it still happens), 2 bad or unrecognised input.";
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// A file holding the error, or `-` for stdin (the default when stdin is not a terminal).
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<std::path::PathBuf>,
+
+    /// The bucket, when the error does not name it (`s3://name` is accepted too).
+    #[arg(long, value_name = "BUCKET", value_parser = parse_bucket)]
+    pub bucket: Option<String>,
+
+    /// The store step's `acl`, as the Template sets it (default: public, Transloadit's).
+    #[arg(long, value_parser = PossibleValuesParser::new(Acl::VALUES).map(|s| s.parse::<Acl>().expect("a possible value")))]
+    pub acl: Option<Acl>,
+
+    /// The store step's `bucket_region`, as the Template sets it.
+    #[arg(long, value_name = "REGION")]
+    pub bucket_region: Option<String>,
+
+    /// The store step's `path` template.
+    #[arg(long, value_name = "TEMPLATE", value_parser = parse_path)]
+    pub path: Option<String>,
+
+    /// The store step's `url_prefix`.
+    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
+    pub url_prefix: Option<String>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    /// Explain without calling AWS: no checks run.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Make no request that writes anything (no dry-run upload among the confirming checks).
+    #[arg(long)]
+    pub no_write: bool,
+
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Seconds one check may take before it is reported as an error.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub check_timeout: u64,
+
+    /// Seconds all the confirming checks may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! bucket-preflight: is this S3 bucket ready to receive exported files?
 
 mod cli;
+mod diagnose;
 mod policy_cmd;
 mod report;
 mod runner;
@@ -69,6 +70,16 @@ fn main() -> ExitCode {
         Command::Explain { check_id } => match check_id {
             Some(id) => explain(&id),
             None => list(ListFormat::Table),
+        },
+        Command::Diagnose(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(diagnose::run(*args)),
+            Err(err) => {
+                eprintln!("error: cannot start the async runtime: {err}");
+                ExitCode::FAILURE
+            }
         },
         Command::Policy(args) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -154,7 +165,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
     }
 }
 
-fn print_stdout(text: &str) {
+pub(crate) fn print_stdout(text: &str) {
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
@@ -193,7 +204,10 @@ fn list(format: ListFormat) -> ExitCode {
 fn explain(id: &str) -> ExitCode {
     let Some(check) = registry::find(id) else {
         if let Some(code) = preflight::error_codes::find(id) {
-            return explain_error_code(code);
+            return explain_error_code(code.code, code.meaning, code.checks);
+        }
+        if let Some((code, _)) = preflight::transloadit::errors::find_store_code(id) {
+            return explain_error_code(&id.trim().to_ascii_uppercase(), code.meaning, code.checks);
         }
         let hint = registry::suggest(id)
             .map(|close| format!("did you mean '{close}'? "))
@@ -230,20 +244,19 @@ fn capitalise(text: &str) -> String {
 }
 
 /// What an error code from a failed upload means, and the checks that predict it.
-fn explain_error_code(code: &preflight::error_codes::ErrorCode) -> ExitCode {
+fn explain_error_code(code: &str, meaning: &str, checks: &[&str]) -> ExitCode {
     let mut text = format!(
-        "# {}\n\n{}.\n\nThe checks that predict it, most specific first:\n",
-        code.code,
-        capitalise(code.meaning)
+        "# {code}\n\n{}.\n\nThe checks that predict it, most specific first:\n",
+        capitalise(meaning)
     );
-    for id in code.checks {
+    for id in checks {
         if let Some(check) = registry::find(id) {
             text += &format!("- `{id}` — {}\n", check.info().title);
         }
     }
     text += &format!(
-        "\nRun `bucket-preflight check BUCKET --only {}` against the bucket, and `bucket-preflight explain CHECK-ID` for a check's documentation.\n",
-        code.checks.join(",")
+        "\nRun `bucket-preflight check BUCKET --only {}` against the bucket, `bucket-preflight diagnose` with the whole error for its likely causes, and `bucket-preflight explain CHECK-ID` for a check's documentation.\n",
+        checks.join(",")
     );
     print_stdout(&text);
     ExitCode::SUCCESS

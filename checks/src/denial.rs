@@ -33,22 +33,30 @@ impl Denial {
             None => (None, message),
         };
         let explicit = reason.contains("explicit deny");
+        // `… in a service control policy`, `… in an identity-based policy`, `because no
+        // permissions boundary allows …`: the type ends at " policy" or " allows".
         let policy_type = if explicit {
-            reason
-                .split("explicit deny in a ")
-                .nth(1)
-                .and_then(|r| r.split(" policy").next())
+            reason.split("explicit deny in ").nth(1).map(|r| {
+                r.strip_prefix("an ")
+                    .or_else(|| r.strip_prefix("a "))
+                    .unwrap_or(r)
+            })
         } else {
-            reason
-                .split("because no ")
-                .nth(1)
-                .and_then(|r| r.split(" policy").next())
-        };
+            reason.split("because no ").nth(1)
+        }
+        .map(|r| {
+            let end = [" policy", " allows"]
+                .iter()
+                .filter_map(|m| r.find(m))
+                .min()
+                .unwrap_or(r.len());
+            r[..end].trim().to_owned()
+        });
         Some(Denial {
             principal: principal.to_owned(),
             action: action.trim().to_owned(),
             resource,
-            policy_type: policy_type.map(str::to_owned),
+            policy_type,
             explicit,
         })
     }
@@ -156,6 +164,10 @@ mod tests {
         let d = Denial::parse(r#"User: arn:aws:sts::111122223333:assumed-role/Exporter/job is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::my-bucket/f.jpg" with an explicit deny in a resource-based policy"#).unwrap();
         assert!(d.explicit);
         assert_eq!(d.policy_type.as_deref(), Some("resource-based"));
+        let d = Denial::parse(r#"User: arn:aws:iam::111122223333:user/exporter is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::my-bucket/f.jpg" with an explicit deny in an identity-based policy"#).unwrap();
+        assert_eq!(d.policy_type.as_deref(), Some("identity-based"));
+        let d = Denial::parse(r#"User: arn:aws:iam::111122223333:user/exporter is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::my-bucket/f.jpg" because no permissions boundary allows the s3:PutObject action"#).unwrap();
+        assert_eq!(d.policy_type.as_deref(), Some("permissions boundary"));
         let kms = Denial::parse("User: arn:aws:iam::111122223333:user/exporter is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab because no identity-based policy allows the kms:GenerateDataKey action").unwrap();
         assert_eq!(kms.action, "kms:GenerateDataKey");
         assert_eq!(

@@ -82,6 +82,16 @@ pub static ALL: &[ErrorCode] = &[
         checks: &["credentials"],
     },
     ErrorCode {
+        code: "RequestTimeTooSkewed",
+        meaning: "the request was signed with a clock more than 15 minutes off S3's",
+        checks: &["credentials"],
+    },
+    ErrorCode {
+        code: "KMS.AccessDeniedException",
+        meaning: "the writer may not use the bucket's KMS key (kms:GenerateDataKey), in its IAM policy or the key policy",
+        checks: &["encryption", "dry-run-put"],
+    },
+    ErrorCode {
         code: "KMS.DisabledException",
         meaning: "the bucket's KMS key is disabled",
         checks: &["encryption", "dry-run-put"],

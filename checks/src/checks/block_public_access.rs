@@ -56,6 +56,11 @@ Choose one:
   level if it is on there (S3 console → Block Public Access settings for this account), and make
   sure Object Ownership allows ACLs (see `object-ownership`).
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `AccessDenied` / `S3_STORE_ACCESS_DENIED` for an upload with a public `acl` while
+  BlockPublicAcls is on: cause `block-public-acls`.
+
 ## References
 - Blocking public access: https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
 - The meaning of "public" (RestrictPublicBuckets): https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status

@@ -42,6 +42,11 @@ never a pass.
   as ListBucket). If the bucket belongs to another account, its bucket policy must grant this
   principal access; pass `--expected-owner ACCOUNT` to confirm the owner.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `NoSuchBucket` / `S3_STORE_NOT_FOUND`: cause `no-such-bucket`.
+- `AllAccessDisabled`: cause `access-disabled`.
+
 ## References
 - HeadBucket: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
 - Verifying bucket ownership: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html

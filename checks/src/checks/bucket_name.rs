@@ -53,6 +53,12 @@ certificate problem only `public-url` can tell, by fetching the URL.
 - Name with periods: set `url_prefix` to the path-style URL above, or serve the files through a
   CDN with its own certificate; prefer hyphens over periods in new bucket names.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `InvalidBucketName`: cause `invalid-bucket-name`.
+- `NoSuchBucket` / `S3_STORE_NOT_FOUND` from a misspelled name: cause `no-such-bucket`.
+- `S3_STORE_VALIDATION` from a name S3 refuses: cause `invalid-parameter`.
+
 ## References
 - General purpose bucket naming rules: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
 - Virtual hosting of buckets: https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html

@@ -93,6 +93,14 @@ permission.
 - Objects publicly readable although they should not be: remove `s3:GetObject` for
   `"Principal": "*"` from the policy.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `AccessDenied` / `S3_STORE_ACCESS_DENIED` from a Deny statement (`with an explicit deny in a
+  resource-based policy`): cause `bucket-policy-deny`; from a bucket of another account that
+  grants the writer nothing (`because no resource-based policy allows`): cause
+  `bucket-policy-no-allow`.
+- `PreconditionFailed` where a statement demands conditional writes: cause `precondition-failed`.
+
 ## References
 - Examples of Amazon S3 bucket policies: https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html
 - Policy evaluation logic: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html

@@ -38,6 +38,11 @@ readable; the dry run proves the upload.
 - Set `bucket_region` to the region this check reports, e.g. `bucket_region: eu-west-1`.
 - Or grant `s3:GetBucketLocation` on `arn:aws:s3:::BUCKET` (the bucket ARN, without `/*`).
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `PermanentRedirect`, `AuthorizationHeaderMalformed`, `IllegalLocationConstraintException` /
+  `S3_STORE_WRONG_REGION`: `bucket_region` is not the bucket's region — cause `wrong-region`.
+
 ## References
 - HeadBucket (`x-amz-bucket-region`): https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
 - GetBucketLocation: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html

@@ -48,6 +48,14 @@ it warns instead of passing.
 - Temporary credentials: create an access key for a dedicated IAM user (IAM → Users → Security
   credentials → Create access key) and use that in the store step.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `InvalidAccessKeyId`: cause `unknown-access-key`.
+- `SignatureDoesNotMatch`: cause `wrong-secret`.
+- `ExpiredToken`, `InvalidToken`: cause `expired-token`.
+- `RequestTimeTooSkewed`: cause `clock-skew` (locally; Transloadit signs with its own clock).
+- `S3_STORE_ACCESS_DENIED` when the store step's key or secret is wrong.
+
 ## References
 - Credential provider chain: https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html
 - GetCallerIdentity: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html

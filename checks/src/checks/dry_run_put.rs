@@ -101,6 +101,21 @@ Follow the remediation of the failure. Typical ones:
 Without `s3:DeleteObject` (or `s3:DeleteObjectVersion` on versioned buckets) one probe stays
 under the prefix and is reused by the next run; delete it by hand if you like.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+The dry run reproduces the upload, so it sees what no configuration read shows:
+- `AccessDenied` / `S3_STORE_ACCESS_DENIED`, whichever policy denied: cause
+  `identity-policy-no-allow`, cause `identity-policy-deny`, cause `bucket-policy-deny`, cause
+  `bucket-policy-no-allow`, cause `permissions-boundary`, cause `session-policy`, cause
+  `organisation-policy` (SCP or RCP), cause `vpc-endpoint-policy`, cause `block-public-acls`,
+  cause `kms-key`, cause `requester-pays`.
+- `AccessControlListNotSupported`: cause `acls-disabled`.
+- `KMS.AccessDeniedException`, `KMS.DisabledException`, `KMS.NotFoundException`: cause `kms-key`.
+- `InvalidRequest` (object lock without Content-MD5 or a checksum): cause `object-lock-integrity`.
+- `PreconditionFailed`: cause `precondition-failed`.
+- `NotImplemented`, `S3_STORE_FAILURE` from an S3-compatible store: cause `unsupported-endpoint`.
+- `TRANSIENT_STORAGE_SERVICE_ERROR`: cause `transient` (the dry run shows whether it persists).
+
 ## References
 - PutObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
 - Conditional writes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html

@@ -40,6 +40,12 @@ Add to the export user's IAM policy, with the key ARN this check reports:
 Across accounts, the key policy must allow the same actions for the writer, and the bucket must
 use a customer managed key given by ARN.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `AccessDenied` or `KMS.AccessDeniedException` when the writer may not use the bucket's KMS key,
+  `KMS.DisabledException` and `KMS.NotFoundException` when the key is disabled or gone: cause
+  `kms-key`.
+
 ## References
 - Protecting data with SSE-KMS: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
 - Permissions for SSE-KMS uploads: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms

@@ -83,6 +83,12 @@ see session policies (of an assumed-role session), takes a single resource polic
 policy, and only for an IAM user; never the KMS key policy) and may judge service control
 policies differently. A pass here is strong evidence, not proof: `dry-run-put` is the proof.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `AccessDenied` / `S3_STORE_ACCESS_DENIED` `because no identity-based policy allows` the action:
+  cause `identity-policy-no-allow`; `with an explicit deny in an identity-based policy`: cause
+  `identity-policy-deny`; `because no permissions boundary allows`: cause `permissions-boundary`.
+
 ## References
 - Testing IAM policies with the policy simulator: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html
 - SimulatePrincipalPolicy: https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html

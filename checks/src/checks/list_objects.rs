@@ -33,6 +33,10 @@ listing; `iam-simulation` covers the principal.
 Add a statement on the bucket ARN, without `/*`:
 `{"Sid":"ListExportBucket","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::BUCKET"}`
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `AccessDenied` on the listing the export makes first (`s3:ListBucket` missing).
+
 ## References
 - ListObjectsV2: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
 - Actions, resources and condition keys for S3: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html

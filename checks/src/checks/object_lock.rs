@@ -42,6 +42,11 @@ individual objects by other tools are not visible.
 Make sure the store step sends a checksum (the AWS SDKs send one by default). If test exports
 should be removable, use a bucket without default retention for them.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `InvalidRequest` (an upload without Content-MD5 or a checksum to an object lock bucket):
+  cause `object-lock-integrity`.
+
 ## References
 - Using S3 Object Lock: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
 "#,

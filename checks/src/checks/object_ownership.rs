@@ -40,6 +40,11 @@ the bucket owner's own account is not confirmed: treated as failing, and the fin
   `BucketOwnerPreferred` (S3 console → bucket → Permissions → Object Ownership → Edit →
   ACLs enabled).
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `AccessControlListNotSupported` (Transloadit: `S3_STORE_ACCESS_DENIED`): the upload sent an ACL to a
+  bucket whose Object Ownership is bucket owner enforced — cause `acls-disabled`.
+
 ## References
 - Controlling ownership of objects: https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
 - Troubleshooting AccessControlListNotSupported: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html

@@ -53,6 +53,11 @@ Use two statements, because the resources differ (`bucket-preflight policy BUCKE
 - `s3:ListBucket` (+ `s3:GetBucketLocation`) on `arn:aws:s3:::BUCKET`;
 - `s3:PutObject` (+ `s3:PutObjectAcl`) on `arn:aws:s3:::BUCKET/PREFIX*`.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `AccessDenied` / `S3_STORE_ACCESS_DENIED` `because no identity-based policy allows` the action,
+  when the policy file is the writer's: cause `identity-policy-no-allow`.
+
 ## References
 - Policy evaluation logic: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 - IAM JSON policy elements: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html

@@ -53,6 +53,11 @@ requirements may answer other clients differently. An answer served from a cache
 - 200 with a private acl at the bucket's endpoint: remove the public read grant (a bucket policy
   statement with `"Principal": "*"` and `s3:GetObject`).
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `S3_STORE_URL_VERIFICATION_FAILURE`: the stored file cannot be fetched at its result URL —
+  cause `url-not-reachable`.
+
 ## References
 - Blocking public access: https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
 - Restricting access to an S3 origin (CloudFront OAC): https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html

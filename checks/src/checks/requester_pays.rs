@@ -31,6 +31,11 @@ check then says `skip` "not supported by this endpoint". Without
 Turn requester pays off (S3 console → bucket → Properties → Requester pays → Edit → Disable),
 or let the export run with credentials of the bucket owner's account.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `AccessDenied` for uploads without `x-amz-request-payer` while requester pays is on: cause
+  `requester-pays`.
+
 ## References
 - Requester Pays buckets: https://docs.aws.amazon.com/AmazonS3/latest/userguide/RequesterPaysBuckets.html
 "#,

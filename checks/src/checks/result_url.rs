@@ -57,6 +57,11 @@ certificates, bucket settings) only `public-url` can tell, by fetching it after 
 - Build `path` from `${file.url_name}` rather than `${file.name}`.
 - Say a key prefix once: in `path`, not also at the end of `url_prefix`.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `S3_STORE_URL_VERIFICATION_FAILURE` from a result URL that does not lead to the bucket: cause
+  `url-not-reachable`.
+
 ## References
 - Transloadit `/s3/store` (`url_prefix`, `path`): https://transloadit.com/docs/robots/s3-store/
 - Methods for accessing a bucket: https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-bucket-intro.html

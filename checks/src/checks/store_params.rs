@@ -49,6 +49,11 @@ them as not run, never as passed.
 - `path`: keep the default `${unique_prefix}/${file.url_name}`, or build on it, such as
   `exports/${unique_prefix}/${file.url_name}`.
 
+## Errors this prevents
+`bucket-preflight diagnose` names these; this check confirms or rules them out.
+- `KeyTooLongError`: cause `key-too-long`.
+- `S3_STORE_VALIDATION`: cause `invalid-parameter`.
+
 ## References
 - Transloadit `/s3/store` parameters: https://transloadit.com/docs/robots/s3-store/
 - Assembly variables: https://transloadit.com/docs/topics/assembly-instructions/#assembly-variables
