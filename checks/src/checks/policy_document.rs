@@ -2,8 +2,9 @@
 
 use crate::check::{Category, Check, CheckInfo};
 use crate::iam::{
-    diagnose_upload_policy, evaluate_export, statement_granting, Decision, ExportShape,
-    MistakeKind, PolicyKind, PolicyRequest, RequiredAction,
+    diagnose_upload_policy, evaluate_export, statement_granting, validate_policy, Decision,
+    ExportShape, GrammarFinding, MistakeKind, PolicyKind, PolicyRequest, PolicyTarget,
+    RequiredAction, Severity,
 };
 use crate::{Context, Findings, Outcome};
 use async_trait::async_trait;
@@ -101,6 +102,17 @@ impl Check for PolicyDocumentCheck {
 
         let mut found = Findings::default();
         let mut verdicts = serde_json::Map::new();
+        // Grammar first: a document AWS refuses to save never takes effect, however well it
+        // would evaluate. Evaluation still runs below for what can be evaluated.
+        let grammar = validate_policy(
+            &file.document,
+            &PolicyTarget {
+                kind: file.kind,
+                bucket: &target.bucket,
+                partition: ctx.partition(),
+            },
+        );
+        report_grammar(&grammar, &mut found);
         // The statement the `policy` command writes for an action: every fix names it, so that
         // what is pasted is what `policy` would generate.
         let grant_for = |action: &str| {
@@ -117,18 +129,27 @@ impl Check for PolicyDocumentCheck {
         ) {
             let statement = mistake
                 .statement
+                .as_ref()
                 .map(|s| format!(" (statement {s})"))
                 .unwrap_or_default();
             let message = format!("{}{statement}", mistake.message);
             let grant = mistake.action.and_then(grant_for);
             explained.extend(mistake.action);
+            // "Split" only when the statement really mixes bucket and object actions.
+            let mixes_object_actions = mistake
+                .statement
+                .as_deref()
+                .and_then(|name| file.document.statements.iter().find(|s| s.name() == name))
+                .is_some_and(|statement| statement.names_action("s3:PutObject"));
             let fix = match (mistake.kind, grant) {
                 // AWS adds actions: an action missing from our list is never a failure.
                 (MistakeKind::UnknownAction, _) => {
                     found.warn(message, "Check the action's spelling against the service authorization reference: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html");
                     continue;
                 }
-                (MistakeKind::BucketActionOnObjectArn, Some(grant)) => format!("Split bucket-level and object-level actions into two statements; the bucket-level one, as `bucket-preflight policy` writes it: {grant}"),
+                // The grammar findings above already say these, as refusals.
+                (MistakeKind::ResourceNotArn | MistakeKind::MissingResource, _) => continue,
+                (MistakeKind::BucketActionOnObjectArn, Some(grant)) if mixes_object_actions => format!("Split bucket-level and object-level actions into two statements; the bucket-level one, as `bucket-preflight policy` writes it: {grant}"),
                 (_, Some(grant)) => format!("Add: {grant}"),
                 (_, None) => "Name the export's resources by ARN: `bucket-preflight policy BUCKET` prints a correct policy.".to_owned(),
             };
@@ -187,7 +208,34 @@ impl Check for PolicyDocumentCheck {
                 },
             )
             .with_evidence("sample_keys", serde_json::json!(shape.sample_keys()))
+            .with_evidence("grammar", serde_json::json!(grammar))
             .with_evidence("requests", serde_json::Value::Object(verdicts))
+    }
+}
+
+/// Refusals make one failure ("AWS will refuse to save this policy: ..."), each naming its
+/// statement and rule; what AWS saves but treats surprisingly warns.
+fn report_grammar(grammar: &[GrammarFinding], found: &mut Findings) {
+    let fix_of = |finding: &GrammarFinding| match &finding.statement {
+        Some(statement) => format!("In {statement}: {}", finding.fix),
+        None => finding.fix.clone(),
+    };
+    let (refused, surprising): (Vec<&GrammarFinding>, Vec<&GrammarFinding>) = grammar
+        .iter()
+        .partition(|finding| finding.severity == Severity::Refused);
+    if !refused.is_empty() {
+        let reasons: Vec<String> = refused.iter().map(|f| f.sentence()).collect();
+        let fixes: Vec<String> = refused.iter().map(|f| fix_of(f)).collect();
+        found.fail(
+            format!(
+                "AWS will refuse to save this policy: {}",
+                reasons.join("; ")
+            ),
+            fixes.join(" "),
+        );
+    }
+    for finding in surprising {
+        found.warn(finding.sentence(), fix_of(finding));
     }
 }
 
@@ -399,6 +447,180 @@ mod tests {
             "{remediation} lacks {expected}"
         );
         assert!(remediation.contains(r#""Resource":"arn:aws:s3:::my-bucket/exports/*""#));
+    }
+
+    /// Transloadit's documented example (`/s3/store` docs) with `{BUCKET_NAME}` = `my-bucket`.
+    const TRANSLOADIT_EXAMPLE: &str = r#"{
+      "Version": "2012-10-17",
+      "Statement": [{
+        "Sid": "AllowTransloaditToStoreFilesInmy-bucketBucket",
+        "Effect": "Allow",
+        "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject", "s3:PutObjectAcl"],
+        "Resource": ["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*"]
+      }]
+    }"#;
+
+    #[tokio::test]
+    async fn the_transloadit_example_is_refused_for_its_sid_and_passes_once_renamed() {
+        let outcome = run(TRANSLOADIT_EXAMPLE, PolicyKind::Identity, |_| {}).await;
+        assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+        assert!(
+            outcome.summary.starts_with(r#"AWS will refuse to save this policy: statement "AllowTransloaditToStoreFilesInmy-bucketBucket" (#1): Sid"#),
+            "{}",
+            outcome.summary
+        );
+        let fix = outcome.remediation.unwrap();
+        assert!(
+            fix.contains(r#"Rename the Sid to "AllowTransloaditToStoreFilesInmyBucketBucket""#),
+            "{fix}"
+        );
+        // Everything else about the policy is right: with the corrected Sid it passes.
+        let renamed = TRANSLOADIT_EXAMPLE.replace("Inmy-bucketBucket", "InmyBucketBucket");
+        let outcome = run(&renamed, PolicyKind::Identity, |_| {}).await;
+        assert_eq!(outcome.status, Status::Pass, "{outcome:#?}");
+    }
+
+    #[tokio::test]
+    async fn grammar_refusals_fail_even_when_every_request_is_allowed() {
+        // (case, policy, kind, text the failure names)
+        let cases = [
+            (
+                "a Principal in an identity policy",
+                SPLIT.replace(
+                    r#""Effect":"Allow","#,
+                    r#""Effect":"Allow","Principal":"*","#,
+                ),
+                PolicyKind::Identity,
+                "Policy document should not specify a principal",
+            ),
+            (
+                "a bucket policy statement without Principal",
+                SPLIT.to_owned(),
+                PolicyKind::Resource,
+                "Missing required field Principal",
+            ),
+            (
+                "duplicate Sids in an identity policy",
+                SPLIT.replace("WriteExportedFiles", "ListExportBucket"),
+                PolicyKind::Identity,
+                "must be unique",
+            ),
+            (
+                "a Version that is a date of its own",
+                SPLIT.replace("2012-10-17", "2023-01-01"),
+                PolicyKind::Identity,
+                "Version \"2023-01-01\" is not a policy language version",
+            ),
+        ];
+        for (case, policy, kind, needle) in cases {
+            let outcome = run(&policy, kind, |_| {}).await;
+            assert_eq!(outcome.status, Status::Fail, "{case}: {outcome:#?}");
+            assert!(
+                outcome
+                    .summary
+                    .starts_with("AWS will refuse to save this policy: ")
+                    && outcome.summary.contains(needle),
+                "{case}: {}",
+                outcome.summary
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn what_aws_saves_but_treats_surprisingly_warns() {
+        let literal_variable = SPLIT.replace(r#""Version":"2012-10-17","#, "").replacen(
+            "]}",
+            r#",{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::my-bucket/home/${aws:username}/*"}]}"#,
+            1,
+        );
+        let outcome = run(&literal_variable, PolicyKind::Identity, |_| {}).await;
+        assert_eq!(outcome.status, Status::Warn, "{outcome:#?}");
+        assert!(
+            outcome
+                .summary
+                .contains("${aws:username} is not a policy variable"),
+            "{}",
+            outcome.summary
+        );
+        assert_eq!(
+            outcome.evidence["grammar"][0]["rule"],
+            "variable-unsupported-in-version"
+        );
+    }
+
+    /// Every JSON object in a remediation: the statements it tells the user to paste.
+    fn suggested_statements(remediation: &str) -> Vec<serde_json::Value> {
+        let mut found = Vec::new();
+        let mut rest = remediation;
+        while let Some(start) = rest.find("{\"") {
+            let mut values =
+                serde_json::Deserializer::from_str(&rest[start..]).into_iter::<serde_json::Value>();
+            match values.next() {
+                Some(Ok(value)) => {
+                    found.push(value);
+                    rest = &rest[start + values.byte_offset()..];
+                }
+                _ => rest = &rest[start + 2..],
+            }
+        }
+        found
+    }
+
+    #[tokio::test]
+    async fn pasting_the_suggested_statements_makes_the_check_pass() {
+        let exports = |t: &mut Target| {
+            t.bucket_region = Some("eu-west-1".into());
+            t.path = "exports/${unique_prefix}/${file.url_name}".into();
+        };
+        let one_file = r#"{"Version":"2012-10-17","Statement":[{"Sid":"List","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::my-bucket"},{"Sid":"Put","Effect":"Allow","Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::my-bucket/exports/example.jpg"}]}"#;
+        let split_but_list_on_objects = r#"{"Version":"2012-10-17","Statement":[{"Sid":"List","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::my-bucket/*"},{"Sid":"Put","Effect":"Allow","Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::my-bucket/*"}]}"#;
+        let list_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::my-bucket"}]}"#;
+        for (case, policy, splits) in [
+            ("a grant on one file", one_file, false),
+            (
+                "already split, ListBucket on objects",
+                split_but_list_on_objects,
+                false,
+            ),
+            ("ListBucket only", list_only, false),
+            ("one statement for everything", SEED, true),
+        ] {
+            let outcome = run(policy, PolicyKind::Identity, exports).await;
+            assert_eq!(outcome.status, Status::Fail, "{case}: {outcome:#?}");
+            let remediation = outcome.remediation.unwrap();
+            assert_eq!(
+                remediation.contains("Split"),
+                splits,
+                "{case}: {remediation}"
+            );
+            if case == "a grant on one file" {
+                assert!(
+                    outcome
+                        .summary
+                        .contains("grant it on arn:aws:s3:::my-bucket/exports/*")
+                        && !remediation.contains("example.jpg")
+                        && remediation.contains(r#""Resource":"arn:aws:s3:::my-bucket/exports/*""#),
+                    "{case}: {} / {remediation}",
+                    outcome.summary
+                );
+            }
+            let suggested = suggested_statements(&remediation);
+            assert!(
+                !suggested.is_empty(),
+                "{case}: nothing to paste in {remediation}"
+            );
+            let mut document: serde_json::Value = serde_json::from_str(policy).unwrap();
+            let statements = document["Statement"].as_array_mut().unwrap();
+            statements.extend(suggested);
+            // `policy` names its statements; a pasted one must not clash with the user's Sids.
+            let pasted = document.to_string();
+            let outcome = run(&pasted, PolicyKind::Identity, exports).await;
+            assert_eq!(
+                outcome.status,
+                Status::Pass,
+                "{case}: {pasted} -> {outcome:#?}"
+            );
+        }
     }
 
     #[tokio::test]
