@@ -34,6 +34,6 @@ mod variables;
 pub use diagnose::{diagnose_upload_policy, Mistake, MistakeKind, RequiredAction};
 pub use eval::{evaluate, Decision, Evaluation, MatchedStatement, PolicyKind, Request};
 pub use export_request::{evaluate_export, ActionVerdict, ExportRequest, ExportShape};
-pub use minimal::{minimal_policy, required_actions, statement_granting, PolicyRequest};
+pub use minimal::{grants, minimal_policy, required_actions, statement_granting, PolicyRequest};
 pub use policy::{parse_policy, Effect, PolicyDocument, PolicyError};
 pub use validate::{validate_policy, GrammarFinding, PolicyTarget, Severity};
