@@ -242,6 +242,9 @@ mod tests {
         let mut policy = minimal_policy(&request);
         policy["Statement"][0]["Sid"] = "List-my-bucket".into();
         let problem = self_test(&policy, &request).unwrap_err();
-        assert!(problem.contains("Sid \"List-my-bucket\""), "{problem}");
+        assert!(
+            problem.contains(r#"statement "List-my-bucket" (#1): its Sid contains '-'"#),
+            "{problem}"
+        );
     }
 }

@@ -465,7 +465,7 @@ mod tests {
         let outcome = run(TRANSLOADIT_EXAMPLE, PolicyKind::Identity, |_| {}).await;
         assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
         assert!(
-            outcome.summary.starts_with(r#"AWS will refuse to save this policy: statement "AllowTransloaditToStoreFilesInmy-bucketBucket" (#1): Sid"#),
+            outcome.summary.starts_with(r#"AWS will refuse to save this policy: statement "AllowTransloaditToStoreFilesInmy-bucketBucket" (#1): its Sid contains '-'"#),
             "{}",
             outcome.summary
         );

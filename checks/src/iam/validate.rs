@@ -296,9 +296,12 @@ impl Rules<'_, '_> {
         } else {
             format!("Rename the Sid to {corrected:?} (ASCII letters and digits only).")
         };
+        let mut refused: Vec<char> = sid.chars().filter(|c| !c.is_ascii_alphanumeric()).collect();
+        refused.dedup();
+        let refused: Vec<String> = refused.iter().map(|c| format!("{c:?}")).collect();
         self.refused(
             "sid-characters",
-            format!("Sid {sid:?} has characters other than ASCII letters and digits, which IAM refuses in an identity policy (MalformedPolicyDocument: \"Statement IDs (SID) must be alpha-numeric\")"),
+            format!("its Sid contains {}, but IAM accepts only ASCII letters and digits in an identity policy's Sid (MalformedPolicyDocument: \"Statement IDs (SID) must be alpha-numeric\")", refused.join(", ")),
             fix,
         );
     }
