@@ -860,7 +860,11 @@ fn malformed_policy_files_are_exit_2_with_line_and_column() {
             "--policy-file",
             invalid.to_str().unwrap(),
         ],
-        &["Effect", "\"allow \""],
+        &[
+            "AWS will refuse to save this policy",
+            "Effect",
+            "\"allow \"",
+        ],
     );
     assert_usage_error(
         &[

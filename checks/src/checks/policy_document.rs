@@ -18,8 +18,30 @@ static INFO: CheckInfo = CheckInfo {
     online: false,
     requires: &[],
     docs: r#"## What it checks
-With `--policy-file FILE` (an identity policy, or a bucket policy with `--policy-kind bucket`),
-evaluates offline, with IAM's evaluation rules, whether each request one export makes is allowed
+First, the grammar AWS enforces when the policy is saved — the rules IAM Access Analyzer's policy
+validation checks, each labelled by what AWS really does. The check fails with "AWS will refuse
+to save this policy: …", naming the statement (Sid and position) and the rule, when IAM
+(`MalformedPolicyDocument`) or S3 (`MalformedPolicy`) would refuse it:
+- an identity policy's `Sid` with anything but ASCII letters and digits (Transloadit's example
+  `AllowTransloaditToStoreFilesIn{BUCKET_NAME}Bucket` with `my-bucket`: the hyphen); bucket
+  policies accept free text;
+- duplicate `Sid`s in an identity policy (in a bucket policy: a warning);
+- `Principal`/`NotPrincipal` in an identity policy; a bucket policy statement without one;
+  an AWS principal that is neither `*`, an account id nor an ARN;
+- a statement without `Resource`; a resource that is not an ARN (`my-bucket/*`), has too few
+  parts or an unknown partition;
+- in a bucket policy: a resource of another service (`arn:aws:sqs:…`) or another bucket, an S3
+  ARN with a region or account, an action that acts on none of the statement's resources
+  (`s3:ListBucket` with only `BUCKET/*`);
+- a `Version` other than `2012-10-17` and `2008-10-17`.
+It warns about what AWS saves but does not do what it seems to: policy variables
+(`${aws:username}`) under `"Version": "2008-10-17"` or without `Version` (matched literally),
+`NotPrincipal` with `Allow` (everyone else, anonymous callers included), a resource of another
+service in an identity policy statement of S3 actions only (grants nothing). The verdict never
+passes a document AWS would refuse, but the evaluation below still runs for what it can.
+
+Then, with `--policy-file FILE` (an identity policy, or a bucket policy with `--policy-kind bucket`),
+it evaluates offline, with IAM's evaluation rules, whether each request one export makes is allowed
 on the exact resource it acts on: `s3:ListBucket` (and `s3:GetBucketLocation` when
 `bucket_region` is not set) on `arn:aws:s3:::BUCKET`; `s3:PutObject` (and `s3:PutObjectAcl`
 unless `acl: bucket-default`) on keys shaped like the real ones — the `path` template expanded
@@ -47,14 +69,25 @@ It sees only the policy file it is given: the service control and resource contr
 an AWS Organization, permission boundaries, session policies, the bucket policy and KMS key
 policies are not in it. Conditions on where a request comes from (`aws:SourceIp`,
 `aws:SourceVpc`, `aws:SourceVpce`, `aws:VpcSourceIp`) cannot be decided offline: such statements
-are reported as `warn` naming the condition, never as a pass.
+are reported as `warn` naming the condition, never as a pass. Whether a principal exists (S3
+refuses an unknown one: "Invalid principal in policy") and whether a policy fits IAM's size
+quotas need AWS; they are not checked offline.
 
 ## How to fix
 Use two statements, because the resources differ (`bucket-preflight policy BUCKET` writes them):
 - `s3:ListBucket` (+ `s3:GetBucketLocation`) on `arn:aws:s3:::BUCKET`;
 - `s3:PutObject` (+ `s3:PutObjectAcl`) on `arn:aws:s3:::BUCKET/PREFIX*`.
 
+For a policy AWS refuses, apply the fix named with each rule: rename the Sid to the one given
+(letters and digits only, e.g. `AllowTransloaditToStoreFilesInmyBucketBucket`), remove
+`Principal` from an identity policy (or pass `--policy-kind bucket` if it is a bucket policy),
+add `"Principal"` to each bucket policy statement, write resources as full ARNs of this bucket,
+and set `"Version": "2012-10-17"`. Statements suggested for a bucket policy name `--principal`
+(or a placeholder `ACCOUNT_ID`/`EXPORTER` to replace).
+
 ## References
+- IAM policy validation check reference (Access Analyzer): https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
+- IAM JSON policy elements, Sid: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html
 - Policy evaluation logic: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 - IAM JSON policy elements: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html
 - Actions, resources and condition keys for S3: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html

@@ -1,10 +1,10 @@
 //! Policy grammar as AWS enforces it when a policy is saved, checked before any evaluation —
 //! the way IAM Access Analyzer's `ValidatePolicy` does, but labelled by what really happens:
 //!
-//! - [`Severity::Refused`]: IAM (`PutUserPolicy`, `CreatePolicy`: `MalformedPolicyDocument`)
+//! - [`Severity::Refused`] — IAM (`PutUserPolicy`, `CreatePolicy`: `MalformedPolicyDocument`)
 //!   or S3 (`PutBucketPolicy`: `MalformedPolicy`) refuses to save the document, so nothing it
 //!   says ever takes effect.
-//! - [`Severity::Surprising`]: AWS saves it, but it does not do what it appears to (a policy
+//! - [`Severity::Surprising`] — AWS saves it, but it does not do what it appears to (a policy
 //!   variable taken literally, an Allow with `NotPrincipal`, a resource no S3 action acts on).
 //!
 //! Access Analyzer labels some saved-but-surprising documents `ERROR` (variables under an old
