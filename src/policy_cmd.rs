@@ -22,6 +22,9 @@ pub async fn run(args: PolicyArgs) -> ExitCode {
     if let Err(message) = args.aws.validate_environment() {
         return crate::bad_input(&message);
     }
+    if let Some(Err(message)) = args.kms_key.as_deref().map(kms_key_arn) {
+        return crate::bad_input(&message);
+    }
     let store = &args.store;
     let mut target = Target::new(store.bucket.clone());
     target.acl = store.acl;
@@ -99,6 +102,27 @@ fn self_test(policy: &serde_json::Value, request: &PolicyRequest) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// `--kms-key` must be a key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`): IAM refuses a Resource
+/// that is not an ARN, and an alias ARN does not grant use of the key it points to.
+fn kms_key_arn(key: &str) -> Result<(), String> {
+    let parts: Vec<&str> = key.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "kms", region, account, resource]
+            if !partition.is_empty()
+                && !region.is_empty()
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource.len() > "key/".len()
+                && resource.starts_with("key/") =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "--kms-key {key:?} is not a KMS key ARN: give the key's ARN, e.g. arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab (an alias or key id cannot be granted in a policy)"
+        )),
+    }
 }
 
 /// Reads the bucket's default encryption, when credentials allow, for the KMS statement.

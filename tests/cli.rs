@@ -792,6 +792,20 @@ fn a_policy_aws_would_refuse_to_save_fails_naming_the_statement_and_the_fix() {
 }
 
 #[test]
+fn policy_refuses_a_kms_key_that_is_not_a_key_arn() {
+    for key in [
+        "alias/exports",
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:kms:eu-west-1:111122223333:alias/exports",
+    ] {
+        assert_usage_error(
+            &["policy", "my-bucket", "--offline", "--kms-key", key],
+            &["--kms-key", "is not a KMS key ARN", "arn:aws:kms:"],
+        );
+    }
+}
+
+#[test]
 fn policy_notes_name_the_granted_prefix_not_a_sample_file() {
     let r = run(&[
         "policy",
