@@ -22,6 +22,7 @@ First, the grammar AWS enforces when the policy is saved — the rules IAM Acces
 validation checks, each labelled by what AWS really does. The check fails with "AWS will refuse
 to save this policy: …", naming the statement (Sid and position) and the rule, when IAM
 (`MalformedPolicyDocument`) or S3 (`MalformedPolicy`) would refuse it:
+- an action without its service prefix (`ListBucket`) or with two colons;
 - an identity policy's `Sid` with anything but ASCII letters and digits (Transloadit's example
   `AllowTransloaditToStoreFilesIn{BUCKET_NAME}Bucket` with `my-bucket`: the hyphen); bucket
   policies accept free text;
@@ -189,7 +190,12 @@ impl Check for PolicyDocumentCheck {
                     continue;
                 }
                 // The grammar findings above already say these, as refusals.
-                (MistakeKind::ResourceNotArn | MistakeKind::MissingResource, _) => continue,
+                (
+                    MistakeKind::ResourceNotArn
+                    | MistakeKind::MissingResource
+                    | MistakeKind::ActionWithoutService,
+                    _,
+                ) => continue,
                 (MistakeKind::WrongBucket, _) if is_bucket_policy => continue,
                 (MistakeKind::BucketActionOnObjectArn, Some(grant)) if mixes_object_actions => format!("Split bucket-level and object-level actions into two statements; the bucket-level one, as `bucket-preflight policy` writes it: {grant}"),
                 (_, Some(grant)) => format!("Add: {grant}"),

@@ -235,6 +235,7 @@ impl Rules<'_, '_> {
                 self.principal_format();
             }
         }
+        self.action_format();
         self.resources();
         if self.target.kind == PolicyKind::Resource {
             self.action_applies_to_a_resource();
@@ -276,6 +277,42 @@ impl Rules<'_, '_> {
             format!("its Sid contains {}, but IAM accepts only ASCII letters and digits in an identity policy's Sid (MalformedPolicyDocument: \"Statement IDs (SID) must be alpha-numeric\")", refused.join(", ")),
             fix,
         );
+    }
+
+    /// IAM and S3 refuse an action without its service prefix (`ListBucket`) or with more
+    /// than one colon.
+    fn action_format(&mut self) {
+        let element = if self.statement.action.negated {
+            "NotAction"
+        } else {
+            "Action"
+        };
+        let (who, quote) = match self.target.kind {
+            PolicyKind::Identity => (
+                "IAM",
+                "MalformedPolicyDocument: \"Actions/Conditions must be prefaced by a vendor\"",
+            ),
+            PolicyKind::Resource => ("S3", "MalformedPolicy: \"Policy has invalid action\""),
+        };
+        let malformed: Vec<String> = self
+            .statement
+            .action
+            .patterns
+            .iter()
+            .filter(|p| p.as_str() != "*" && p.matches(':').count() != 1)
+            .cloned()
+            .collect();
+        for pattern in malformed {
+            let fix = match super::diagnose::suggested_service_prefix(&pattern) {
+                Some(known) if !pattern.contains(':') => format!("Write {known:?}."),
+                _ => "Write the action as SERVICE:Action, e.g. \"s3:PutObject\".".to_owned(),
+            };
+            self.refused(
+                "action-format",
+                format!("{element} {pattern:?} is not SERVICE:Action (one colon, e.g. \"s3:PutObject\"), which {who} refuses ({quote})"),
+                fix,
+            );
+        }
     }
 
     fn principal_in_identity_policy(&mut self) {

@@ -363,3 +363,33 @@ fn refusals_come_before_warnings() {
         ]
     );
 }
+
+#[test]
+fn actions_need_one_service_prefix() {
+    let bare = identity_with("").replace(
+        "\"s3:PutObject\"",
+        r#"["ListBucket","s3:Put:Object","s3:PutObject","*"]"#,
+    );
+    let found = findings(&bare, &IDENTITY);
+    let rules: Vec<&str> = found.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, ["action-format", "action-format"], "{found:?}");
+    assert!(
+        found[0].fix.contains("\"s3:ListBucket\""),
+        "{}",
+        found[0].fix
+    );
+    assert!(
+        found[1].message.contains("\"s3:Put:Object\""),
+        "{}",
+        found[1].message
+    );
+    let bucket =
+        bucket_with(EXPORTER).replace("\"s3:PutObject\"", r#"["s3:PutObject","PutObject"]"#);
+    let found = findings(&bucket, &BUCKET);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("Policy has invalid action"),
+        "{}",
+        found[0].message
+    );
+}
