@@ -322,6 +322,12 @@ fn bucket_policy_actions_need_a_resource_they_act_on() {
         "{}",
         found[0].fix
     );
+    let lower_case = list_on_objects.replace("s3:ListBucket", "s3:listbucket");
+    assert_eq!(
+        findings(&lower_case, &BUCKET).len(),
+        1,
+        "action names ignore case"
+    );
     let put_on_bucket = bucket_with(EXPORTER).replace("my-bucket/*", "my-bucket");
     assert_eq!(
         rules(&put_on_bucket, &BUCKET),

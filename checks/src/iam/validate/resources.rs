@@ -202,9 +202,9 @@ impl Rules<'_, '_> {
             .iter()
             .any(|r| r.contains('/') || r.contains('*'));
         for action in actions {
-            let (acts_on, missing) = if BUCKET_ACTIONS.contains(&action.as_str()) && !names_bucket {
+            let (acts_on, missing) = if is_one_of(action, &BUCKET_ACTIONS) && !names_bucket {
                 ("the bucket", self.bucket_arn())
-            } else if OBJECT_ACTIONS.contains(&action.as_str()) && !names_objects {
+            } else if is_one_of(action, &OBJECT_ACTIONS) && !names_objects {
                 ("objects", self.objects_arn())
             } else {
                 continue;
@@ -229,4 +229,11 @@ impl Rules<'_, '_> {
 
 fn has_wildcard(text: &str) -> bool {
     text.contains(['*', '?'])
+}
+
+/// Action names are case-insensitive in IAM and S3.
+fn is_one_of(action: &str, actions: &[&str]) -> bool {
+    actions
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(action))
 }
