@@ -18,8 +18,9 @@ static INFO: CheckInfo = CheckInfo {
     online: false,
     requires: &[],
     docs: r#"## What it checks
-First, the grammar AWS enforces when the policy is saved — the rules IAM Access Analyzer's policy
-validation checks, each labelled by what AWS really does. The check fails with "AWS will refuse
+With `--policy-file FILE` (an identity policy, or a bucket policy with `--policy-kind bucket`),
+it first checks the grammar AWS enforces when the policy is saved — the rules IAM Access
+Analyzer's policy validation checks, each labelled by what AWS really does. The check fails with "AWS will refuse
 to save this policy: …", naming the statement (Sid and position) and the rule, when IAM
 (`MalformedPolicyDocument`) or S3 (`MalformedPolicy`) would refuse it:
 - an action without its service prefix (`ListBucket`) or with two colons;
@@ -41,8 +42,7 @@ It warns about what AWS saves but does not do what it seems to: policy variables
 service in an identity policy statement of S3 actions only (grants nothing). The verdict never
 passes a document AWS would refuse, but the evaluation below still runs for what it can.
 
-Then, with `--policy-file FILE` (an identity policy, or a bucket policy with `--policy-kind bucket`),
-it evaluates offline, with IAM's evaluation rules, whether each request one export makes is allowed
+Then it evaluates offline, with IAM's evaluation rules, whether each request one export makes is allowed
 on the exact resource it acts on: `s3:ListBucket` (and `s3:GetBucketLocation` when
 `bucket_region` is not set) on `arn:aws:s3:::BUCKET`; `s3:PutObject` (and `s3:PutObjectAcl`
 unless `acl: bucket-default`) on keys shaped like the real ones — the `path` template expanded
