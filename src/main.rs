@@ -419,7 +419,9 @@ fn load_policy_file(
         .map_err(|e| format!("cannot read --policy-file {name}: {e}"))?;
     let document = iam::parse_policy(&text).map_err(|e| match e {
         iam::PolicyError::Json { .. } => format!("--policy-file {name} {e}"),
-        _ => format!("--policy-file {name}: {e}"),
+        // Everything the parser rejects (unknown elements, Action with NotAction, a misspelled
+        // Effect, ...) IAM and S3 refuse as well.
+        _ => format!("--policy-file {name}: AWS will refuse to save this policy: {e}"),
     })?;
     // A Principal gives a bucket policy away: identity policies cannot have one.
     let names_principals = document.statements.iter().any(|s| s.principal.is_some());

@@ -5,7 +5,8 @@
 
 use crate::cli::{PolicyArgs, PolicyFormat};
 use preflight::iam::{
-    evaluate, minimal_policy, required_actions, Decision, PolicyKind, PolicyRequest, Request,
+    evaluate, grants, minimal_policy, required_actions, validate_policy, Decision, PolicyKind,
+    PolicyRequest, PolicyTarget, Request,
 };
 use preflight::{Context, Session, Target};
 use std::collections::BTreeMap;
@@ -19,6 +20,9 @@ const ENCRYPTION_LOOKUP_LIMIT: Duration = Duration::from_secs(5);
 
 pub async fn run(args: PolicyArgs) -> ExitCode {
     if let Err(message) = args.aws.validate_environment() {
+        return crate::bad_input(&message);
+    }
+    if let Some(Err(message)) = args.kms_key.as_deref().map(kms_key_arn) {
         return crate::bad_input(&message);
     }
     let store = &args.store;
@@ -44,8 +48,8 @@ pub async fn run(args: PolicyArgs) -> ExitCode {
         ..PolicyRequest::new(&target.bucket, target.key_prefix())
     };
     let policy = minimal_policy(&request);
-    if let Err(gap) = self_test(&policy, &request) {
-        eprintln!("error: internal: the generated policy does not allow {gap}; please report this");
+    if let Err(problem) = self_test(&policy, &request) {
+        eprintln!("error: internal: the generated policy {problem}; please report this");
         return ExitCode::FAILURE;
     }
     explain(&target, &request);
@@ -58,15 +62,27 @@ pub async fn run(args: PolicyArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Every request the export makes must evaluate as allowed by the policy just generated.
+/// The policy just generated must be one AWS saves as written (the grammar `policy-document`
+/// checks) and must allow every request the export makes.
 fn self_test(policy: &serde_json::Value, request: &PolicyRequest) -> Result<(), String> {
     let document = preflight::iam::parse_policy(&policy.to_string())
-        .map_err(|e| format!("(unparseable: {e})"))?;
+        .map_err(|e| format!("is unparseable ({e})"))?;
     let kind = if request.principal.is_some() {
         PolicyKind::Resource
     } else {
         PolicyKind::Identity
     };
+    let grammar = validate_policy(
+        &document,
+        &PolicyTarget {
+            kind,
+            bucket: request.bucket,
+            partition: request.partition,
+        },
+    );
+    if let Some(finding) = grammar.first() {
+        return Err(format!("breaks a policy rule: {}", finding.sentence()));
+    }
     let context = BTreeMap::new();
     for need in required_actions(request) {
         let evaluation = evaluate(
@@ -79,10 +95,34 @@ fn self_test(policy: &serde_json::Value, request: &PolicyRequest) -> Result<(), 
             },
         );
         if evaluation.decision != Decision::Allowed {
-            return Err(format!("{} on {}", need.action, need.resource));
+            return Err(format!(
+                "does not allow {} on {}",
+                need.action, need.resource
+            ));
         }
     }
     Ok(())
+}
+
+/// `--kms-key` must be a key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`): IAM refuses a Resource
+/// that is not an ARN, and an alias ARN does not grant use of the key it points to.
+fn kms_key_arn(key: &str) -> Result<(), String> {
+    let parts: Vec<&str> = key.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "kms", region, account, resource]
+            if !partition.is_empty()
+                && !region.is_empty()
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource.len() > "key/".len()
+                && resource.starts_with("key/") =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "--kms-key {key:?} is not a KMS key ARN: give the key's ARN, e.g. arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab (an alias or key id cannot be granted in a policy)"
+        )),
+    }
 }
 
 /// Reads the bucket's default encryption, when credentials allow, for the KMS statement.
@@ -133,8 +173,9 @@ fn explain(target: &Target, request: &PolicyRequest) {
         "Least-privilege {kind} for exports to s3://{} (acl {}, path {}):",
         target.bucket, target.acl, target.path
     );
-    for need in required_actions(request) {
-        eprintln!("  {} on {}", need.action, need.resource);
+    // The patterns the policy grants, so the notes say what stdout says (`exports/*`).
+    for (action, resource) in grants(request) {
+        eprintln!("  {action} on {resource}");
     }
     if request.needs_location {
         eprintln!("Set bucket_region in the template to drop s3:GetBucketLocation.");
@@ -170,5 +211,64 @@ fn terraform(target: &Target, bucket_policy: bool, json: &str) -> String {
             target.bucket.replace('.', "-"),
             target.bucket
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use preflight::checks::bucket_name::violations;
+    use proptest::prelude::*;
+
+    const PRINCIPAL: &str = "arn:aws:iam::111122223333:user/exporter";
+
+    /// Names S3 accepts, dotted and hyphenated ones included.
+    fn valid_bucket_name() -> impl Strategy<Value = String> {
+        "[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+            .prop_filter("a valid bucket name", |name| violations(name).is_empty())
+    }
+
+    proptest! {
+        /// What `policy` prints, for any valid bucket, partition, kind and option, is a policy
+        /// AWS saves as written and that allows every request of the export.
+        #[test]
+        fn every_printed_policy_passes_the_grammar_aws_enforces(
+            bucket in valid_bucket_name(),
+            partition in prop::sample::select(vec!["aws", "aws-cn", "aws-us-gov"]),
+            prefix in prop::sample::select(vec!["", "exports/", "a.b-c/2024/"]),
+            bucket_policy: bool,
+            needs_location: bool,
+            acl_header: bool,
+            tags: bool,
+            import: bool,
+            kms: bool,
+        ) {
+            let key = format!("arn:{partition}:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+            let principal = PRINCIPAL.replace("arn:aws:", &format!("arn:{partition}:"));
+            let request = PolicyRequest {
+                partition,
+                needs_location,
+                acl_header,
+                tags,
+                import,
+                kms_key_arn: kms.then_some(key.as_str()),
+                principal: bucket_policy.then_some(principal.as_str()),
+                ..PolicyRequest::new(&bucket, prefix)
+            };
+            let policy = minimal_policy(&request);
+            prop_assert_eq!(self_test(&policy, &request), Ok(()), "{}", policy);
+        }
+    }
+
+    #[test]
+    fn the_self_test_catches_a_policy_aws_would_refuse() {
+        let request = PolicyRequest::new("my-bucket", "");
+        let mut policy = minimal_policy(&request);
+        policy["Statement"][0]["Sid"] = "List-my-bucket".into();
+        let problem = self_test(&policy, &request).unwrap_err();
+        assert!(
+            problem.contains(r#"statement "List-my-bucket" (#1): its Sid contains '-'"#),
+            "{problem}"
+        );
     }
 }

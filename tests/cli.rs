@@ -755,6 +755,76 @@ fn policy_files_are_analysed_offline() {
 }
 
 #[test]
+fn a_policy_aws_would_refuse_to_save_fails_naming_the_statement_and_the_fix() {
+    // Transloadit's documented example policy, with `{BUCKET_NAME}` = `my-bucket`.
+    let example = write_policy(
+        "transloadit-example.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"AllowTransloaditToStoreFilesInmy-bucketBucket","Effect":"Allow","Action":["s3:GetBucketLocation","s3:ListBucket","s3:PutObject","s3:PutObjectAcl"],"Resource":["arn:aws:s3:::my-bucket","arn:aws:s3:::my-bucket/*"]}]}"#,
+    );
+    let r = run(&[
+        "check",
+        "my-bucket",
+        "--offline",
+        "--policy-file",
+        example.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let verdict = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "policy-document")
+        .unwrap();
+    assert_eq!(verdict["status"], "fail", "{verdict:#}");
+    let summary = verdict["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with(r#"AWS will refuse to save this policy: statement "AllowTransloaditToStoreFilesInmy-bucketBucket" (#1): its Sid contains '-'"#),
+        "{summary}"
+    );
+    let remediation = verdict["remediation"].as_str().unwrap();
+    assert!(
+        remediation.contains(r#""AllowTransloaditToStoreFilesInmyBucketBucket""#),
+        "{remediation}"
+    );
+}
+
+#[test]
+fn policy_refuses_a_kms_key_that_is_not_a_key_arn() {
+    for key in [
+        "alias/exports",
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:kms:eu-west-1:111122223333:alias/exports",
+    ] {
+        assert_usage_error(
+            &["policy", "my-bucket", "--offline", "--kms-key", key],
+            &["--kms-key", "is not a KMS key ARN", "arn:aws:kms:"],
+        );
+    }
+}
+
+#[test]
+fn policy_notes_name_the_granted_prefix_not_a_sample_file() {
+    let r = run(&[
+        "policy",
+        "my-bucket",
+        "--path",
+        "exports/${unique_prefix}/${file.url_name}",
+        "--offline",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("s3:PutObject on arn:aws:s3:::my-bucket/exports/*"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("example.jpg"), "{}", r.stderr);
+}
+
+#[test]
 fn a_policy_with_a_principal_is_read_as_a_bucket_policy() {
     let path = write_policy(
         "bucket-kind.json",
@@ -804,7 +874,11 @@ fn malformed_policy_files_are_exit_2_with_line_and_column() {
             "--policy-file",
             invalid.to_str().unwrap(),
         ],
-        &["Effect", "\"allow \""],
+        &[
+            "AWS will refuse to save this policy",
+            "Effect",
+            "\"allow \"",
+        ],
     );
     assert_usage_error(
         &[

@@ -30,6 +30,8 @@ pub enum MistakeKind {
     /// An S3/KMS action missing from the service authorization reference's list (often a typo
     /// such as `s3:PutObjects`). Only ever a warning: AWS adds actions.
     UnknownAction,
+    /// An action without its service prefix (`ListBucket`), which AWS refuses to save.
+    ActionWithoutService,
     /// A resource that is not an ARN, such as `my-bucket/*`.
     ResourceNotArn,
     /// An Allow statement without Resource, which grants nothing.
@@ -128,7 +130,7 @@ fn statement_mistakes(statement: &Statement, target: &ExportTarget) -> Vec<Mista
         .patterns
         .iter()
         .filter_map(|action| unknown_action(action))
-        .map(|message| mistake(MistakeKind::UnknownAction, statement, message))
+        .map(|(kind, message)| mistake(kind, statement, message))
         .collect();
     if let Some(resources) = &statement.resource {
         mistakes.extend(
@@ -157,15 +159,16 @@ fn statement_mistakes(statement: &Statement, target: &ExportTarget) -> Vec<Mista
 
 /// Why an action pattern names no real S3/KMS action, or `None` when it is fine. Wildcard
 /// patterns and other services' actions are left alone.
-fn unknown_action(pattern: &str) -> Option<String> {
+fn unknown_action(pattern: &str) -> Option<(MistakeKind, String)> {
     if pattern.contains(['*', '?']) {
         return None;
     }
     let Some((service, _)) = pattern.split_once(':') else {
-        return Some(match closest_known_action(&format!("s3:{pattern}")) {
+        let message = match suggested_service_prefix(pattern) {
             Some(known) => format!("{pattern:?} has no service prefix; write {known:?}"),
             None => format!("{pattern:?} has no service prefix such as \"s3:\""),
-        });
+        };
+        return Some((MistakeKind::ActionWithoutService, message));
     };
     let name = &pattern[service.len() + 1..];
     let known = match service.to_ascii_lowercase().as_str() {
@@ -176,14 +179,20 @@ fn unknown_action(pattern: &str) -> Option<String> {
     if known.iter().any(|action| action.eq_ignore_ascii_case(name)) {
         return None;
     }
-    Some(match closest_known_action(pattern) {
+    let message = match closest_known_action(pattern) {
         Some(suggestion) => {
             format!("{pattern:?} is not an S3 or KMS action; did you mean {suggestion:?}?")
         }
         None => {
             format!("{pattern:?} is not in the S3 or KMS action list this tool knows; check its spelling (a newly added action may be missing from the list)")
         }
-    })
+    };
+    Some((MistakeKind::UnknownAction, message))
+}
+
+/// The S3 action closest to an action written without its `s3:` prefix (`ListBucket`).
+pub(crate) fn suggested_service_prefix(action: &str) -> Option<String> {
+    closest_known_action(&format!("s3:{action}"))
 }
 
 /// The real action closest to a misspelled one (same service), as `service:Action`.
@@ -508,7 +517,17 @@ mod tests {
                 r#""s3:GetAcelerateConfiguration" is not an S3 or KMS action; did you mean "s3:GetAccelerateConfiguration"?"#,
             ]
         );
-        assert_eq!(kinds(&mistakes), [MistakeKind::UnknownAction; 5]);
+        use MistakeKind::{ActionWithoutService, UnknownAction};
+        assert_eq!(
+            kinds(&mistakes),
+            [
+                UnknownAction,
+                ActionWithoutService,
+                UnknownAction,
+                UnknownAction,
+                UnknownAction
+            ]
+        );
     }
 
     #[test]

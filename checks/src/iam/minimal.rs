@@ -150,6 +150,21 @@ pub fn statement_granting(request: &PolicyRequest, action: &str) -> Option<Value
         .map(|planned| statement_json(&planned, request.principal))
 }
 
+/// Each action the minimal policy grants, with the resource pattern it grants it on
+/// (`arn:aws:s3:::b/exports/*`, not one sample file): what the `policy` command tells people.
+pub fn grants(request: &PolicyRequest) -> Vec<(&'static str, String)> {
+    plan(request)
+        .into_iter()
+        .flat_map(|planned| {
+            let pattern = planned.resource_pattern;
+            planned
+                .actions
+                .into_iter()
+                .map(move |action| (action, pattern.clone()))
+        })
+        .collect()
+}
+
 /// The (action, exact resource) pairs the upload performs, which `minimal_policy` grants;
 /// evaluate a user's policy against these.
 pub fn required_actions(request: &PolicyRequest) -> Vec<RequiredAction> {
@@ -188,6 +203,28 @@ mod tests {
         assert_eq!(statement, minimal_policy(&request)["Statement"][1]);
         assert_eq!(statement["Resource"], "arn:aws:s3:::my-bucket/exports/*");
         assert_eq!(statement_granting(&request, "s3:DeleteObject"), None);
+    }
+
+    #[test]
+    fn grants_name_the_prefix_pattern_not_a_sample_file() {
+        let request = PolicyRequest {
+            acl_header: true,
+            ..PolicyRequest::new("my-bucket", "exports/")
+        };
+        assert_eq!(
+            grants(&request),
+            [
+                ("s3:ListBucket", "arn:aws:s3:::my-bucket".to_owned()),
+                (
+                    "s3:PutObject",
+                    "arn:aws:s3:::my-bucket/exports/*".to_owned()
+                ),
+                (
+                    "s3:PutObjectAcl",
+                    "arn:aws:s3:::my-bucket/exports/*".to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //!   checks evaluate through it ([`evaluate_export`]).
 //! - [`bucket_policy`] evaluates a bucket policy against those requests (denials per statement,
 //!   the encryption header it demands, conditional-write requirements, public read).
+//! - [`validate_policy`] checks the grammar AWS enforces when a policy is saved (what IAM or S3
+//!   refuses, and what they save but treat surprisingly), before anything is evaluated.
 //! - [`minimal_policy`] writes the smallest policy that works, and [`required_actions`] lists
 //!   the requests it must allow.
 
@@ -26,10 +28,12 @@ pub mod minimal;
 pub mod policy;
 mod principal;
 mod truth;
+pub mod validate;
 mod variables;
 
 pub use diagnose::{diagnose_upload_policy, Mistake, MistakeKind, RequiredAction};
 pub use eval::{evaluate, Decision, Evaluation, MatchedStatement, PolicyKind, Request};
 pub use export_request::{evaluate_export, ActionVerdict, ExportRequest, ExportShape};
-pub use minimal::{minimal_policy, required_actions, statement_granting, PolicyRequest};
+pub use minimal::{grants, minimal_policy, required_actions, statement_granting, PolicyRequest};
 pub use policy::{parse_policy, Effect, PolicyDocument, PolicyError};
+pub use validate::{validate_policy, GrammarFinding, PolicyTarget, Severity};

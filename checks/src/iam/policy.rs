@@ -49,6 +49,17 @@ impl Statement {
         statement_name(self.sid.as_deref(), self.index)
     }
 
+    /// Whether the statement's Action (or NotAction, by leaving it out) covers `action`;
+    /// action names are case-insensitive in IAM.
+    pub fn names_action(&self, action: &str) -> bool {
+        let listed = self
+            .action
+            .patterns
+            .iter()
+            .any(|pattern| wildmatch::WildMatch::new_case_insensitive(pattern).matches(action));
+        listed != self.action.negated
+    }
+
     /// How sentences name the statement: `statement "AllowPut"` or `statement #2`.
     pub fn label(&self) -> String {
         match &self.sid {
