@@ -26,6 +26,7 @@ mod loopback_http;
 pub mod outcome;
 pub mod partition;
 pub mod path_template;
+pub mod path_variables;
 pub mod probe;
 pub mod public_read;
 pub mod registry;

@@ -3,7 +3,7 @@
 use crate::check::{Category, Check, CheckInfo};
 use crate::checks::bucket_name;
 use crate::checks::store_params::url_prefix_problems;
-use crate::path_template::{self, SAMPLE_FILE_NAME};
+use crate::path_template::{self, Piece, SAMPLE_FILE_NAME};
 use crate::target::path_style_url_prefix;
 use crate::url_prefix::{doubled_segments, route, PrefixRoute};
 use crate::{Context, Findings, Outcome, Target};
@@ -128,6 +128,49 @@ fn is_url_safe(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~/!$&'()*+,;=:@".contains(c)
 }
 
+/// Key characters that URLs must carry percent-encoded, blamed on where they come from: the
+/// fixed text of `path` (the user's to change there) or a variable's value (the file's name).
+fn check_url_unsafe_characters(path: &str, key: &str, found: &mut Findings) {
+    let Ok(pieces) = path_template::parse(path) else {
+        return;
+    };
+    let mut in_literals: Vec<char> = Vec::new();
+    let mut from_variables = false;
+    for piece in &pieces {
+        match piece {
+            Piece::Literal(text) => {
+                for c in text.chars().filter(|&c| !is_url_safe(c)) {
+                    if !in_literals.contains(&c) {
+                        in_literals.push(c);
+                    }
+                }
+            }
+            Piece::Variable(name) => {
+                let value =
+                    path_template::render_sample(&format!("${{{name}}}")).unwrap_or_default();
+                from_variables |= value.chars().any(|c| !is_url_safe(c));
+            }
+        }
+    }
+    if !in_literals.is_empty() {
+        let shown: Vec<String> = in_literals.iter().map(|c| format!("`{c}`")).collect();
+        let replaced: String = path
+            .chars()
+            .map(|c| if in_literals.contains(&c) { '-' } else { c })
+            .collect();
+        found.warn(
+            format!("`path` contains {} in its fixed text: every result URL must carry it percent-encoded, and links pasted or built without encoding break", shown.join(", ")),
+            format!("Set `path: {replaced}` (letters, digits, `-`, `_`, `.` and `/` need no encoding)."),
+        );
+    }
+    if from_variables {
+        found.warn(
+            format!("stored keys contain characters that need percent-encoding in URLs (`{SAMPLE_FILE_NAME}` gives `{key}`)"),
+            "Build `path` from `${file.url_name}` instead of `${file.name}` or `${file.basename}`.".to_owned(),
+        );
+    }
+}
+
 #[async_trait]
 impl Check for ResultUrl {
     fn info(&self) -> &'static CheckInfo {
@@ -219,13 +262,7 @@ impl Check for ResultUrl {
             );
         }
         check_key_doubling(target, &prefix, &mut found);
-        let unsafe_chars: String = key.chars().filter(|&c| !is_url_safe(c)).collect();
-        if !unsafe_chars.is_empty() {
-            found.warn(
-                format!("stored keys contain characters that need percent-encoding in URLs (`{SAMPLE_FILE_NAME}` gives `{key}`)"),
-                "Build `path` from `${file.url_name}` instead of `${file.name}` or `${file.basename}`.".to_owned(),
-            );
-        }
+        check_url_unsafe_characters(&target.path, &key, &mut found);
 
         let outcome = found.into_outcome(format!("stored files will be served at {url}"));
         outcome
@@ -324,6 +361,29 @@ mod tests {
         .await;
         assert_eq!(outcome.status, Status::Warn);
         assert!(outcome.remediation.unwrap().contains("${file.url_name}"));
+    }
+
+    #[tokio::test]
+    async fn unsafe_characters_in_the_fixed_text_are_blamed_on_it() {
+        let outcome = run("my-bucket", |t| {
+            t.url_prefix = Some("https://cdn.example.com/".into());
+            t.path = "a|b/${unique_prefix}/${file.url_name}".into();
+        })
+        .await;
+        assert_eq!(outcome.status, Status::Warn);
+        assert!(
+            outcome
+                .summary
+                .contains("`path` contains `|` in its fixed text"),
+            "{}",
+            outcome.summary
+        );
+        let fix = outcome.remediation.unwrap();
+        assert!(
+            fix.contains("path: a-b/${unique_prefix}/${file.url_name}"),
+            "{fix}"
+        );
+        assert!(!fix.contains("${file.name}"), "{fix}");
     }
 
     #[tokio::test]

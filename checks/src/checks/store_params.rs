@@ -2,6 +2,7 @@
 
 use crate::check::{Category, Check, CheckInfo};
 use crate::path_template::{self, Piece};
+use crate::path_variables::{self, VariableProblem};
 use crate::target::{is_region_code, suggest_region};
 use crate::{Context, Findings, Outcome};
 use async_trait::async_trait;
@@ -27,15 +28,22 @@ The parameters of the store step, as given with `--acl`, `--bucket-region`, `--u
 - `url_prefix`, when given, is an absolute `http://` or `https://` URL ending in `/`, without a
   query string or fragment;
 - `path` is not empty, does not end in `/`, closes every `${`, and (warnings) does not start
-  with `/`, contain `//`, or lack variables altogether.
+  with `/`, contain `//`, or lack variables altogether;
+- every `${...}` in `path` is one of Transloadit's documented Assembly Variables
+  (`${unique_prefix}`, `${file.url_name}`, `${file.id}`, `${fields.NAME}`, `${file.meta.NAME}`,
+  ...): a close miss (`${file.url_nam}`) fails with the variable that was meant, an unknown name
+  warns; variable-like text that Transloadit stores literally (`$unique_prefix`,
+  `{unique_prefix}`) fails with the variable it resembles.
 
 ## Why it matters
 The service builds each request and each result URL from these values verbatim. A region code
 with a typo sends every request to an endpoint that does not exist. A `url_prefix` without the
 trailing slash is glued to the path (`https://cdn.example.comf2/...`). A path ending in `/`
 stores files under a key that looks like a folder; an unclosed `${` stores the literal text; a
-path without variables makes every file overwrite the previous one; a leading `/` creates a
-top-level folder with an empty name and URLs with `//`.
+misspelt variable does not expand to the value meant, and `$unique_prefix` or `{unique_prefix}`
+is stored as literal text, so files with the same name overwrite each other; a path without
+variables makes every file overwrite the previous one; a leading `/` creates a top-level folder
+with an empty name and URLs with `//`.
 
 ## What it cannot see
 It reads the parameters only, offline. Whether the values fit the real bucket (its region,
@@ -51,7 +59,7 @@ them as not run, never as passed.
 
 ## References
 - Transloadit `/s3/store` parameters: https://transloadit.com/docs/robots/s3-store/
-- Assembly variables: https://transloadit.com/docs/topics/assembly-instructions/#assembly-variables
+- Assembly Variables: https://transloadit.com/docs/topics/assembly-variables/
 - AWS regions: https://docs.aws.amazon.com/general/latest/gr/s3.html
 "#;
 
@@ -134,6 +142,16 @@ fn check_path(path: &str, found: &mut Findings) {
             ),
         ),
         Ok(_) => {}
+    }
+    for problem in path_variables::problems(path) {
+        let (summary, fix) = problem.describe(path);
+        match problem {
+            // A variable that resembles none may be a newer one than this tool knows.
+            VariableProblem::Unknown {
+                suggestion: None, ..
+            } => found.warn(summary, fix),
+            _ => found.fail(summary, fix),
+        }
     }
     if path.ends_with('/') {
         found.fail(
@@ -292,6 +310,26 @@ mod tests {
             ("/exports/${file.url_name}", Status::Warn, "starts with `/`"),
             ("exports//${file.url_name}", Status::Warn, "`//`"),
             ("exports/logo.png", Status::Warn, "no variables"),
+            (
+                "${unique_prefix}/${file.url_nam}",
+                Status::Fail,
+                "did you mean `${file.url_name}`",
+            ),
+            (
+                "$unique_prefix/${file.url_name}",
+                Status::Fail,
+                "did you mean `${unique_prefix}`",
+            ),
+            (
+                "{unique_prefix}/${file.url_name}",
+                Status::Fail,
+                "did you mean `${unique_prefix}`",
+            ),
+            (
+                "${unique_prefix}/${file.colour}",
+                Status::Warn,
+                "not one of Transloadit's documented",
+            ),
             (
                 "exports/${unique_prefix}/${file.url_name}",
                 Status::Pass,
