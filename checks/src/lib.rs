@@ -36,6 +36,7 @@ pub(crate) mod replay;
 mod scenarios;
 pub mod session;
 pub mod target;
+pub mod transport_error;
 pub mod url_prefix;
 
 pub use check::{Category, Check, CheckInfo};

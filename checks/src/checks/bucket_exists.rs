@@ -56,19 +56,20 @@ impl Check for BucketExists {
 
     async fn run(&self, ctx: &Context) -> Outcome {
         let bucket = &ctx.target.bucket;
-        let head =
-            match ctx.head().await {
-                Ok(head) => head,
-                Err(failure) if failure.is_not_implemented() => {
-                    return Outcome::skip(format!(
-                        "HeadBucket is not supported by this endpoint ({failure})"
-                    ))
-                }
-                Err(failure) => return Outcome::error(
-                    format!("could not reach bucket `{bucket}`: {failure}"),
+        let head = match ctx.head().await {
+            Ok(head) => head,
+            Err(failure) if failure.is_not_implemented() => {
+                return Outcome::skip(format!(
+                    "HeadBucket is not supported by this endpoint ({failure})"
+                ))
+            }
+            Err(failure) => return Outcome::error(
+                format!("could not reach bucket `{bucket}`: {failure}"),
+                failure.fix_or(
                     "Check the network path to S3 (proxy, firewall, --endpoint-url) and run again.",
                 ),
-            };
+            ),
+        };
         let principal = match ctx.session() {
             Some(session) => session.identity().await.ok().map(|i| i.arn),
             None => None,

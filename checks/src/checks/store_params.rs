@@ -77,41 +77,9 @@ fn check_region(region: &str, found: &mut Findings) {
     );
 }
 
-/// Problems with a `url_prefix`, worst first.
-pub fn url_prefix_problems(prefix: &str) -> Vec<String> {
-    let parsed = match url::Url::parse(prefix) {
-        Ok(url) => url,
-        Err(err) => {
-            return vec![format!(
-                "`url_prefix: {prefix}` is not an absolute URL ({err})"
-            )]
-        }
-    };
-    let mut problems = Vec::new();
-    if !matches!(parsed.scheme(), "http" | "https") {
-        problems.push(format!(
-            "`url_prefix` uses `{}:`; only http and https URLs can be opened by users",
-            parsed.scheme()
-        ));
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        problems.push("`url_prefix` has no host".to_owned());
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        problems.push(
-            "`url_prefix` has a query string or fragment, so the file path would land inside it"
-                .to_owned(),
-        );
-    }
-    if !prefix.ends_with('/') {
-        problems.push(
-            "`url_prefix` does not end in `/`, so the path is glued to its last segment".to_owned(),
-        );
-    }
-    problems
-}
+pub use crate::url_prefix::problems as url_prefix_problems;
 
-fn check_url_prefix(prefix: &str, found: &mut Findings) {
+fn check_url_prefix(prefix: &str, path: &str, found: &mut Findings) {
     let suggestion =
         if prefix.contains("://") && !prefix.ends_with('/') && !prefix.contains(['?', '#']) {
             format!("Set `url_prefix: {prefix}/`.")
@@ -119,7 +87,16 @@ fn check_url_prefix(prefix: &str, found: &mut Findings) {
             "Set `url_prefix` to an absolute URL ending in `/`, such as `https://cdn.example.com/`."
                 .to_owned()
         };
-    for problem in url_prefix_problems(prefix) {
+    for mut problem in url_prefix_problems(prefix) {
+        // Transloadit concatenates: show the address a file would really get.
+        if problem.contains("does not end in `/`") {
+            if let Some(key) = path_template::render_sample(path) {
+                problem = format!(
+                    "{problem}: Transloadit concatenates, so `{}` is served at `{prefix}{key}`",
+                    path_template::SAMPLE_FILE_NAME
+                );
+            }
+        }
         found.fail(problem, suggestion.clone());
     }
 }
@@ -189,7 +166,7 @@ impl Check for StoreParams {
             check_region(region, &mut found);
         }
         if let Some(prefix) = &target.url_prefix {
-            check_url_prefix(prefix, &mut found);
+            check_url_prefix(prefix, &target.path, &mut found);
         }
         check_path(&target.path, &mut found);
         check_key_length(&target.path, &mut found);
