@@ -9,11 +9,13 @@
 pub mod acl_rules;
 pub mod answer_integrity;
 pub mod api_error;
+pub mod bucket_naming;
 pub mod bucket_owner;
 pub mod bucket_ref;
 pub mod check;
 pub mod checks;
 pub mod context;
+pub mod corrected;
 pub mod denial;
 pub mod denial_causes;
 pub mod endpoints;
