@@ -48,10 +48,12 @@ It reads the name only, offline. Whether the bucket exists and who owns it is fo
 certificate problem only `public-url` can tell, by fetching the URL.
 
 ## How to fix
-- Invalid name: buckets cannot be renamed. Create a new bucket with a compliant name (lowercase
-  letters, digits and hyphens, e.g. `my-exports-2024`) and set the store step's `bucket` to it.
+- Invalid name: buckets cannot be renamed. Use a bucket with a compliant name (lowercase
+  letters, digits and hyphens; the fix names one close to yours, such as `acme-exports` for
+  `ACME-EXPORTS`), creating it if needed, and set the store step's `bucket` to it. When the
+  online checks found a bucket under the name as given, the fix never suggests creating one.
 - Keeping an existing legacy bucket with an invalid name: address it path-style by setting
-  `url_prefix` to `https://s3.<bucket_region>.amazonaws.com/<bucket>/`.
+  `no_vhost: true` and `url_prefix` to `https://s3.<bucket_region>.amazonaws.com/<bucket>/`.
 - Name with periods: set `url_prefix` to the path-style URL above, or serve the files through a
   CDN with its own certificate; prefer hyphens over periods in new bucket names.
 
