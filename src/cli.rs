@@ -20,6 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a bucket against the store step's parameters.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(Box<CheckArgs>),
     /// Print the least-privilege IAM policy the export needs (JSON on stdout, notes on stderr).
     Policy(Box<PolicyArgs>),
@@ -44,6 +45,22 @@ pub enum Command {
         format: ListFormat,
     },
 }
+
+/// The README's examples of `check`, shown under `check --help`.
+const CHECK_EXAMPLES: &str = "Examples:
+  bucket-preflight check my-bucket --acl public --bucket-region eu-west-1
+  bucket-preflight check My_Bucket --offline      # exit 1: uppercase and underscore named
+  bucket-preflight check my-bucket --acl bucket-default --bucket-region eu-west-1 \\
+      --format markdown > report.md
+  bucket-preflight check my-bucket --no-write --format json \\
+      | jq '.results[] | select(.status != \"pass\")'
+  bucket-preflight check my-bucket --endpoint-url http://127.0.0.1:9000 --path-style \\
+      --url-prefix http://127.0.0.1:9000/my-bucket/
+  AWS_PROFILE=admin bucket-preflight check my-bucket \\
+      --principal arn:aws:iam::111122223333:user/exporter
+
+Exit codes: 0 ready, 1 a check failed, 2 bad input, 3 could not verify everything.
+Documentation of a check: bucket-preflight explain <CHECK-ID>.";
 
 /// The store step's parameters, shared by `check` and `policy` (the bucket is each command's
 /// own: `check` can read it from `--template` instead).
@@ -201,6 +218,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "ID,...", value_delimiter = ',', value_parser = check_id)]
     pub skip: Vec<String>,
 
+    /// How to print the report: `table` for a terminal, `json` for scripts (a stable schema),
+    /// `markdown` to paste into a ticket or pull request.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 
@@ -387,8 +406,11 @@ pub enum PolicyKindArg {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// One row per check, then the fixes and the verdict; sized to the terminal.
     Table,
+    /// Every result with its evidence, for scripts and CI (`jq '.results[]'`).
     Json,
+    /// A report to paste into an issue or pull request: problems first, then the passes.
     Markdown,
 }
 
@@ -498,6 +520,61 @@ pub fn parse_http_url(raw: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn check_help() -> String {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        cli.find_subcommand_mut("check")
+            .expect("a check subcommand")
+            .render_long_help()
+            .to_string()
+    }
+
+    #[test]
+    fn check_help_shows_the_readme_examples() {
+        let help = check_help();
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("### `check <BUCKET>`")
+            .nth(1)
+            .and_then(|s| s.split("\n### ").next())
+            .expect("the README's check section");
+        let examples = section
+            .split("Examples:\n\n```sh\n")
+            .nth(1)
+            .and_then(|s| s.split("```").next())
+            .expect("the README's check examples");
+        // The help breaks long commands with `\` and aligns comments its own way: compare
+        // the commands word by word.
+        let words = |text: &str| {
+            text.split_whitespace()
+                .filter(|w| *w != "\\")
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let help_words = words(&help);
+        for line in examples.lines().filter(|l| !l.trim().is_empty()) {
+            let command = words(line.split(" #").next().unwrap());
+            assert!(
+                help_words.contains(&command),
+                "check --help lacks `{command}`:\n{help}"
+            );
+        }
+    }
+
+    #[test]
+    fn format_values_are_explained() {
+        let help = check_help();
+        let format = help
+            .split("--format <FORMAT>")
+            .nth(1)
+            .expect("--format in check --help");
+        let format = format.split("\n      --").next().unwrap();
+        assert!(format.contains("How to print the report"), "{format}");
+        for value in ["table:", "json:", "markdown:"] {
+            assert!(format.contains(value), "`{value}` not explained:\n{format}");
+        }
+    }
 
     #[test]
     fn bucket_argument_forms() {

@@ -37,7 +37,7 @@ fn invalid_bucket_name_fails_and_names_each_violation() {
         r.stdout
     );
     assert!(r.stdout.contains("underscores"), "{}", r.stdout);
-    assert!(r.stdout.contains("for example `my-bucket`"), "{}", r.stdout);
+    assert!(r.stdout.contains("Set `bucket: my-bucket`"), "{}", r.stdout);
 }
 
 #[test]

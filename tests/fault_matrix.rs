@@ -271,6 +271,16 @@ fn an_endpoint_that_refuses_every_connection_passes_no_online_check() {
     assert!(started.elapsed() < Duration::from_secs(RUN_TIMEOUT_SECS) + STARTUP_MARGIN);
     assert_eq!(out.status.code(), Some(3), "could not verify: exit 3");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    // Each error is said in words: the host tried, what happened, what to do.
+    let text = report.to_string();
+    assert_eq!(support::debug_dump_in(&text), None, "{text}");
+    let host = closed.trim_start_matches("http://");
+    assert!(
+        text.contains(&format!(
+            "could not reach {host}: the connection was refused"
+        )),
+        "{text}"
+    );
     let catalog = preflight::registry::ALL;
     for result in report["results"].as_array().expect("results") {
         let info = catalog

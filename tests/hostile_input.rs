@@ -223,6 +223,11 @@ fn run(invocation: &Invocation) -> Result<(), TestCaseError> {
             );
         }
     }
+    for output in [&stdout, &stderr] {
+        if let Some(mark) = support::debug_dump_in(output) {
+            prop_assert!(false, "a debug dump ({mark:?}) in output: {}", shown());
+        }
+    }
     if code == Some(2) {
         prop_assert!(
             stderr.trim_end().lines().count() == 1 && stderr.starts_with("error: "),

@@ -92,3 +92,21 @@ async fn a_key_prefix_in_url_prefix_makes_urls_miss_the_file() {
     let fixed = format!("Set `url_prefix: {}/acme-exports/`", emulator.endpoint);
     assert_result(&report, "public-url", "fail", &fixed);
 }
+
+#[tokio::test]
+async fn a_url_prefix_without_its_slash_is_named_and_never_fetched() {
+    let emulator = Emulator::start();
+    emulator
+        .create_bucket("acme-exports", "us-east-1", &BucketSetup::default())
+        .await;
+    // Glued to the key, this prefix makes `…/acme-exportsf2/…`-style URLs: a finding of
+    // store-params, not something to fetch.
+    let prefix = format!("{}/acme-exports", emulator.endpoint);
+    let report = check(&emulator, "acme-exports", &prefix, &[]);
+    assert_result(&report, "store-params", "fail", "Transloadit concatenates");
+    assert_result(&report, "store-params", "fail", &format!("{prefix}f2/"));
+    assert_result(&report, "public-url", "skip", "see store-params");
+    assert_result(&report, "dry-run-put", "pass", "uploaded a probe");
+    let text = report.to_string();
+    assert_eq!(support::debug_dump_in(&text), None, "{text}");
+}

@@ -4,7 +4,6 @@
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use std::fmt;
 
 /// An error and its sources as one readable line: each cause once, without Debug dumps.
@@ -43,6 +42,8 @@ pub struct ApiFailure {
     pub message: Option<String>,
     /// `x-amz-bucket-region`, which S3 sends even on 301 and 403 answers.
     pub bucket_region: Option<String>,
+    /// What to do, when the failure itself tells (a request that never reached its host).
+    pub advice: Option<String>,
 }
 
 impl ApiFailure {
@@ -56,6 +57,7 @@ impl ApiFailure {
             code: None,
             message: None,
             bucket_region: None,
+            advice: None,
         };
         if let Some(raw) = err.raw_response() {
             failure.status = Some(raw.status().as_u16());
@@ -75,9 +77,17 @@ impl ApiFailure {
                 } else {
                     FailureKind::Network
                 };
-                failure.message = Some(DisplayErrorContext(err).to_string());
+                // The host, what happened and what to do, when the session's interceptor could
+                // name the host; else the error chain, each cause once.
+                match crate::transport_error::find_in(err) {
+                    Some(transport) => {
+                        failure.message = Some(transport.what_was_tried());
+                        failure.advice = Some(transport.advice());
+                    }
+                    None => failure.message = Some(error_text(err)),
+                }
             }
-            _ => failure.message = Some(DisplayErrorContext(err).to_string()),
+            _ => failure.message = Some(error_text(err)),
         }
         if failure.status.is_some_and(|s| (200..300).contains(&s)) {
             // A success status with a document the SDK cannot read: the endpoint answered some
@@ -90,6 +100,20 @@ impl ApiFailure {
             ));
         }
         failure
+    }
+
+    /// The remediation for a failure to get an answer: the failure's own advice when it has
+    /// one (such as `--path-style` for a bucket put in front of a `localhost` endpoint), else
+    /// `default`.
+    pub fn fix_or(&self, default: &str) -> String {
+        match &self.advice {
+            Some(advice) => {
+                let mut chars = advice.chars();
+                let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+                format!("{}{}.", first.unwrap_or_default(), chars.as_str())
+            }
+            None => default.to_owned(),
+        }
     }
 
     pub fn code_is(&self, code: &str) -> bool {
@@ -113,7 +137,9 @@ impl ApiFailure {
 impl fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            FailureKind::Timeout => return f.write_str("no answer in time"),
+            FailureKind::Timeout => {
+                return f.write_str(self.message.as_deref().unwrap_or("no answer in time"))
+            }
             FailureKind::Network | FailureKind::Other => {
                 return f.write_str(self.message.as_deref().unwrap_or("request failed"))
             }
@@ -145,6 +171,7 @@ impl ApiFailure {
             code: Some("UnreadableAnswer".into()),
             message: Some(message.into()),
             bucket_region: None,
+            advice: None,
         }
     }
 
@@ -156,6 +183,7 @@ impl ApiFailure {
             code: None,
             message: Some(message.into()),
             bucket_region: None,
+            advice: None,
         }
     }
 

@@ -140,7 +140,7 @@ pub fn unreadable(
     }
     Outcome::error(
         format!("could not read {what}: {failure}"),
-        "Run again; if it persists, check the network path to S3 (proxy, firewall, --endpoint-url).",
+        failure.fix_or("Run again; if it persists, check the network path to S3 (proxy, firewall, --endpoint-url)."),
     )
 }
 

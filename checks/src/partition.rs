@@ -8,10 +8,11 @@ use crate::{Context, Target};
 
 impl Target {
     /// The bucket's partition as far as the parameters tell: from `bucket_region`, else `aws`.
+    /// A malformed `bucket_region` counts as the region it names (`cn-north1` → `aws-cn`).
     pub fn partition(&self) -> &'static str {
-        self.bucket_region
+        self.corrected()
+            .bucket_region
             .as_deref()
-            .filter(|r| crate::target::is_region_code(r))
             .map_or("aws", of_region)
     }
 }
@@ -20,11 +21,10 @@ impl Context {
     /// The bucket's partition: from `bucket_region` when given, else from the session's region
     /// (credentials and endpoints of one partition cannot reach buckets of another).
     pub fn partition(&self) -> &'static str {
-        let region = self
-            .target
-            .bucket_region
+        // A malformed `bucket_region` counts as the region it names (see `Target::corrected`).
+        let given = self.target.corrected().bucket_region;
+        let region = given
             .as_deref()
-            .filter(|r| crate::target::is_region_code(r))
             .or_else(|| self.session().map(|s| s.region().0));
         region.map_or("aws", of_region)
     }
@@ -110,6 +110,17 @@ mod tests {
         ] {
             assert_eq!(of_region(region), partition, "{region}");
         }
+    }
+
+    #[test]
+    fn a_malformed_region_counts_as_the_one_it_names() {
+        let mut target = Target::new("b");
+        target.bucket_region = Some("cn-north1".into());
+        assert_eq!(target.partition(), "aws-cn");
+        target.bucket_region = Some("EU".into());
+        assert_eq!(target.partition(), "aws");
+        target.bucket_region = Some("Ireland".into());
+        assert_eq!(target.partition(), "aws");
     }
 
     #[test]

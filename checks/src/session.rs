@@ -8,6 +8,7 @@
 
 use crate::answer_integrity::RejectIncompleteAnswers;
 use crate::api_error::ApiFailure;
+use crate::transport_error::NameTheHost;
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::environment::EnvironmentVariableRegionProvider;
 use aws_config::meta::region::{ProvideRegion, RegionProviderChain};
@@ -213,8 +214,9 @@ impl Session {
             .map_err(IdentityProblem::Credentials)?;
         self.identity
             .get_or_init(|| async {
-                let mut sts =
-                    aws_sdk_sts::config::Builder::from(config).interceptor(RejectIncompleteAnswers);
+                let mut sts = aws_sdk_sts::config::Builder::from(config)
+                    .interceptor(RejectIncompleteAnswers)
+                    .interceptor(NameTheHost);
                 // STS's own endpoint, else the S3 one when that is another store, else AWS's:
                 // an S3 endpoint on AWS's own hosts (a VPC endpoint) is no STS.
                 let endpoint = self.options.sts_endpoint_url.clone().or_else(|| {
@@ -254,6 +256,7 @@ impl Session {
                 .region(Region::new(region))
                 .force_path_style(self.options.path_style)
                 .interceptor(RejectIncompleteAnswers)
+                .interceptor(NameTheHost)
                 .build();
             aws_sdk_s3::Client::from_conf(conf)
         });
@@ -266,8 +269,9 @@ impl Session {
     /// account id must not be prefixed to the host, so the endpoint is used as it is.
     pub async fn s3control(&self) -> Result<aws_sdk_s3control::Client, CredentialsProblem> {
         let config = self.sdk_config().await?;
-        let mut builder =
-            aws_sdk_s3control::config::Builder::from(config).interceptor(RejectIncompleteAnswers);
+        let mut builder = aws_sdk_s3control::config::Builder::from(config)
+            .interceptor(RejectIncompleteAnswers)
+            .interceptor(NameTheHost);
         if let Some(endpoint) = &self.options.endpoint_url {
             builder = builder.endpoint_resolver(FixedEndpoint(endpoint.clone()));
         }
@@ -280,6 +284,7 @@ impl Session {
         Ok(aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::config::Builder::from(config)
                 .interceptor(RejectIncompleteAnswers)
+                .interceptor(NameTheHost)
                 .build(),
         ))
     }

@@ -1,7 +1,8 @@
 //! Where a `url_prefix` leads: straight to the bucket's own S3 endpoint (where anonymous reads
 //! follow the bucket's ACLs and policy, so a 403 can mean "private, as intended"), or somewhere
 //! else — a CDN, a custom domain — which Transloadit hands out as the file's address and which
-//! must therefore serve it. Also spots prefixes that make result URLs address the wrong key.
+//! must therefore serve it. Also spots prefixes that make result URLs address the wrong key, and
+//! prefixes that are malformed as written.
 
 use url::Url;
 
@@ -113,6 +114,41 @@ pub fn doubled_segments(prefix: &str, key_prefix: &str) -> Option<String> {
         .rev()
         .find(|&n| prefix_segments[prefix_segments.len() - n..] == key_segments[..n])
         .map(|n| format!("{}/", key_segments[..n].join("/")))
+}
+
+/// Problems with a `url_prefix` as written, worst first: checks that would use a prefix with
+/// any of these do not run on it.
+pub fn problems(prefix: &str) -> Vec<String> {
+    let parsed = match url::Url::parse(prefix) {
+        Ok(url) => url,
+        Err(err) => {
+            return vec![format!(
+                "`url_prefix: {prefix}` is not an absolute URL ({err})"
+            )]
+        }
+    };
+    let mut problems = Vec::new();
+    if !matches!(parsed.scheme(), "http" | "https") {
+        problems.push(format!(
+            "`url_prefix` uses `{}:`; only http and https URLs can be opened by users",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        problems.push("`url_prefix` has no host".to_owned());
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        problems.push(
+            "`url_prefix` has a query string or fragment, so the file path would land inside it"
+                .to_owned(),
+        );
+    }
+    if !prefix.ends_with('/') {
+        problems.push(
+            "`url_prefix` does not end in `/`, so the path is glued to its last segment".to_owned(),
+        );
+    }
+    problems
 }
 
 #[cfg(test)]

@@ -19,6 +19,12 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// The verdict sentence is written for the table, where it closes the report ("the problems
+/// above"); here it opens the report and the problems follow it.
+fn pointing_down(verdict: &str) -> String {
+    verdict.replace(" above", " below")
+}
+
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let t = &report.target;
@@ -27,7 +33,7 @@ pub fn render(report: &Report) -> String {
         out,
         "**{}** — {}\n",
         report.counts_line(),
-        report.conclusion
+        pointing_down(&report.conclusion)
     );
     for line in report.scope_lines() {
         let _ = writeln!(out, "{line}\n");
@@ -139,5 +145,19 @@ mod tests {
     #[test]
     fn snapshot() {
         insta::assert_snapshot!(sample().to_markdown());
+    }
+
+    #[test]
+    fn the_opening_verdict_points_at_the_problems_below_it() {
+        let markdown = sample().to_markdown();
+        let verdict = markdown
+            .lines()
+            .find(|l| l.starts_with("**"))
+            .expect("a verdict line");
+        assert!(!verdict.contains("above"), "{verdict}");
+        assert!(verdict.contains("below"), "{verdict}");
+        // And the problems really are below it.
+        let problem = markdown.find("❌").expect("a failed check");
+        assert!(markdown.find(verdict).unwrap() < problem);
     }
 }

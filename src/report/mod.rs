@@ -1,5 +1,6 @@
 //! Reports: one model, rendered as a terminal table, JSON or Markdown.
 
+mod fixes;
 mod json;
 mod markdown;
 mod scope;

@@ -140,15 +140,16 @@ pub fn render(report: &Report, style: &TableStyle) -> String {
         );
     }
 
-    let fixes: Vec<_> = report
-        .results
-        .iter()
-        .filter_map(|r| r.remediation.as_ref().map(|fix| (r, fix)))
-        .collect();
+    let fixes = super::fixes::distinct(&report.results);
     if !fixes.is_empty() {
         let _ = writeln!(out, "\nHow to fix:");
-        for (result, fix) in fixes {
-            let _ = writeln!(out, "  {} [{}]: {fix}", result.id, result.status);
+        for line in fixes {
+            let checks: Vec<String> = line
+                .checks
+                .iter()
+                .map(|(id, status)| format!("{id} [{status}]"))
+                .collect();
+            let _ = writeln!(out, "  {}: {}", checks.join(", "), line.text);
         }
     }
     if style.verbose >= 1 {

@@ -300,6 +300,9 @@ impl Fixture {
             ));
         }
         let output = format!("{}\n{}", run.report, run.stderr);
+        if let Some(mark) = support::debug_dump_in(&output) {
+            broken.push(format!("a debug dump ({mark:?}) in the output: {output}"));
+        }
         if output.contains("the check crashed") {
             broken.push(format!("a check crashed (a caught panic): {output}"));
         }

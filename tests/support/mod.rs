@@ -480,3 +480,22 @@ impl Emulator {
         env
     }
 }
+
+/// Marks of a Rust debug dump (`{:?}` of an error) that no report, error or note may contain:
+/// an error is said in words, with the host tried and what to do.
+pub const DEBUG_DUMP_MARKS: [&str; 7] = [
+    "Error {",
+    "DispatchFailure(",
+    "ConnectorError",
+    "Some(",
+    "hyper_util",
+    "kind: ",
+    "source: ",
+];
+
+/// The first debug-dump mark in `output`, if any.
+pub fn debug_dump_in(output: &str) -> Option<&'static str> {
+    DEBUG_DUMP_MARKS
+        .into_iter()
+        .find(|mark| output.contains(mark))
+}

@@ -61,19 +61,20 @@ impl Check for BucketExists {
 
     async fn run(&self, ctx: &Context) -> Outcome {
         let bucket = &ctx.target.bucket;
-        let head =
-            match ctx.head().await {
-                Ok(head) => head,
-                Err(failure) if failure.is_not_implemented() => {
-                    return Outcome::skip(format!(
-                        "HeadBucket is not supported by this endpoint ({failure})"
-                    ))
-                }
-                Err(failure) => return Outcome::error(
-                    format!("could not reach bucket `{bucket}`: {failure}"),
+        let head = match ctx.head().await {
+            Ok(head) => head,
+            Err(failure) if failure.is_not_implemented() => {
+                return Outcome::skip(format!(
+                    "HeadBucket is not supported by this endpoint ({failure})"
+                ))
+            }
+            Err(failure) => return Outcome::error(
+                format!("could not reach bucket `{bucket}`: {failure}"),
+                failure.fix_or(
                     "Check the network path to S3 (proxy, firewall, --endpoint-url) and run again.",
                 ),
-            };
+            ),
+        };
         let principal = match ctx.session() {
             Some(session) => session.identity().await.ok().map(|i| i.arn),
             None => None,
@@ -98,10 +99,21 @@ impl Check for BucketExists {
                 ),
                 _ => Outcome::pass(format!("bucket `{bucket}` exists and these credentials can reach it")),
             },
-            Existence::Missing => Outcome::fail(
-                format!("no bucket named `{bucket}` exists"),
-                format!("Check the spelling of `bucket` (names are global and exact), or create it: `aws s3 mb s3://{bucket} --region REGION`."),
-            ),
+            Existence::Missing => {
+                // The command must work when pasted: a valid name, a real region code.
+                let corrected = ctx.target.corrected();
+                let region = corrected.bucket_region.as_deref().unwrap_or("REGION");
+                let create = if corrected.bucket == *bucket {
+                    format!("or create it: `aws s3 mb s3://{bucket} --region {region}`")
+                } else {
+                    let name = &corrected.bucket;
+                    format!("or create one under a valid name and set `bucket: {name}`: `aws s3 mb s3://{name} --region {region}`")
+                };
+                Outcome::fail(
+                    format!("no bucket named `{bucket}` exists"),
+                    format!("Check the spelling of `bucket` (names are global and exact), {create}."),
+                )
+            }
             Existence::Forbidden => {
                 let who = principal.as_deref().unwrap_or("these credentials");
                 let grant = allow_statement("ListExportBucket", &["s3:ListBucket"], &ctx.bucket_arn());
@@ -129,5 +141,43 @@ fn caller_differs(caller_arn: Option<&str>, claimed: &str) -> String {
             format!(" (these credentials belong to account {account})")
         }
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::{s3_error, Replay};
+
+    #[tokio::test]
+    async fn the_create_command_uses_the_corrected_name_and_region() {
+        let (session, _) = Replay::new()
+            .identity()
+            .on(
+                "HEAD",
+                "amazonaws.com",
+                404,
+                &[],
+                &s3_error("NoSuchBucket", "The specified bucket does not exist"),
+            )
+            .session(Default::default())
+            .await;
+        let mut target = crate::Target::new("ACME-EXPORTS");
+        target.bucket_region = Some("EU".into());
+        let outcome = BucketExists
+            .run(&Context::online(target, std::sync::Arc::new(session)))
+            .await;
+        assert_eq!(outcome.status, crate::Status::Fail, "{outcome:?}");
+        let fix = outcome.remediation.unwrap();
+        assert!(
+            fix.contains(
+                "set `bucket: acme-exports`: `aws s3 mb s3://acme-exports --region eu-west-1`"
+            ),
+            "{fix}"
+        );
+        assert!(
+            !fix.contains("ACME-EXPORTS") && !fix.contains("--region EU"),
+            "{fix}"
+        );
     }
 }

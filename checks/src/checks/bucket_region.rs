@@ -79,7 +79,7 @@ impl Check for BucketRegion {
                 )
             }
             Err(failure) => {
-                return Outcome::error(format!("could not determine the bucket's region: {failure}"), "Run again; if it persists, set --bucket-region and check the network path to S3.")
+                return Outcome::error(format!("could not determine the bucket's region: {failure}"), failure.fix_or("Run again; if it persists, set --bucket-region and check the network path to S3."))
             }
         };
         let mut evidence = vec![("region", region.clone()), ("source", source.to_owned())];

@@ -163,10 +163,10 @@ impl Check for CredentialsCheck {
                     )
                     .with_detail(failure.to_string()));
                 }
-                let fix = match failure.kind {
+                let fix = failure.fix_or(match failure.kind {
                     FailureKind::Network | FailureKind::Timeout => "Check network access to AWS STS (proxy, firewall, --endpoint-url) and run again.",
                     _ => "Run again; if it persists, check that STS is reachable and the credentials belong to this partition.",
-                };
+                });
                 return with_key(Outcome::error(
                     format!("could not verify the credentials: {failure}"),
                     fix,

@@ -197,7 +197,9 @@ async fn diagnose_cause(ctx: &Context, failure: &ApiFailure) -> Outcome {
     if !failure.is_access_denied() {
         return Outcome::error(
             format!("the probe upload failed: {failure}"),
-            "Run again; if it persists, check the network path to S3 and the endpoint.",
+            failure.fix_or(
+                "Run again; if it persists, check the network path to S3 and the endpoint.",
+            ),
         );
     }
     let probe = ctx.probe().await;

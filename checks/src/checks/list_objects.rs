@@ -105,7 +105,7 @@ impl Check for ListObjects {
             }
             Err(failure) => Outcome::error(
                 format!("could not list the bucket: {failure}"),
-                "Run again; if it persists, check the network path to S3.",
+                failure.fix_or("Run again; if it persists, check the network path to S3."),
             ),
         }
     }

@@ -198,6 +198,13 @@ impl Check for PublicUrl {
     }
 
     async fn run(&self, ctx: &Context) -> Outcome {
+        if let Some(prefix) = &ctx.target.url_prefix {
+            if !crate::url_prefix::problems(prefix).is_empty() {
+                return Outcome::skip(format!(
+                    "not tried: `url_prefix: {prefix}` is malformed (see store-params), and the URLs it makes lead elsewhere"
+                ));
+            }
+        }
         let probe = ctx.probe().await;
         if !matches!(probe.upload, Upload::Written { .. }) {
             return Outcome::skip("no probe object was written, so there is no URL to try");

@@ -3,7 +3,8 @@
 use crate::check::{Category, Check, CheckInfo};
 use crate::checks::bucket_name;
 use crate::checks::store_params::url_prefix_problems;
-use crate::path_template::{self, SAMPLE_FILE_NAME};
+use crate::corrected::legacy_path_style_fix;
+use crate::path_template::{self, Piece, SAMPLE_FILE_NAME};
 use crate::target::path_style_url_prefix;
 use crate::url_prefix::{doubled_segments, route, PrefixRoute};
 use crate::{Context, Findings, Outcome, Target};
@@ -71,10 +72,12 @@ certificates, bucket settings) only `public-url` can tell, by fetching it after 
 /// The HTTPS `url_prefix` that works for this bucket on AWS.
 pub fn recommended_url_prefix(target: &Target) -> String {
     let bucket = &target.bucket;
+    // The region as meant (`EU` → `eu-west-1`): a suggested URL must work when pasted.
+    let region = target.corrected().bucket_region;
     if needs_path_style(bucket) {
-        return path_style_url_prefix(bucket, target.bucket_region.as_deref());
+        return path_style_url_prefix(bucket, region.as_deref());
     }
-    match &target.bucket_region {
+    match &region {
         Some(region) => format!("https://{bucket}.s3.{region}.amazonaws.com/"),
         None => format!("https://{bucket}.s3.amazonaws.com/"),
     }
@@ -133,6 +136,49 @@ fn is_url_safe(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~/!$&'()*+,;=:@".contains(c)
 }
 
+/// Key characters that URLs must carry percent-encoded, blamed on where they come from: the
+/// fixed text of `path` (the user's to change there) or a variable's value (the file's name).
+fn check_url_unsafe_characters(path: &str, key: &str, found: &mut Findings) {
+    let Ok(pieces) = path_template::parse(path) else {
+        return;
+    };
+    let mut in_literals: Vec<char> = Vec::new();
+    let mut from_variables = false;
+    for piece in &pieces {
+        match piece {
+            Piece::Literal(text) => {
+                for c in text.chars().filter(|&c| !is_url_safe(c)) {
+                    if !in_literals.contains(&c) {
+                        in_literals.push(c);
+                    }
+                }
+            }
+            Piece::Variable(name) => {
+                let value =
+                    path_template::render_sample(&format!("${{{name}}}")).unwrap_or_default();
+                from_variables |= value.chars().any(|c| !is_url_safe(c));
+            }
+        }
+    }
+    if !in_literals.is_empty() {
+        let shown: Vec<String> = in_literals.iter().map(|c| format!("`{c}`")).collect();
+        let replaced: String = path
+            .chars()
+            .map(|c| if in_literals.contains(&c) { '-' } else { c })
+            .collect();
+        found.warn(
+            format!("`path` contains {} in its fixed text: every result URL must carry it percent-encoded, and links pasted or built without encoding break", shown.join(", ")),
+            format!("Set `path: {replaced}` (letters, digits, `-`, `_`, `.` and `/` need no encoding)."),
+        );
+    }
+    if from_variables {
+        found.warn(
+            format!("stored keys contain characters that need percent-encoding in URLs (`{SAMPLE_FILE_NAME}` gives `{key}`)"),
+            "Build `path` from `${file.url_name}` instead of `${file.name}` or `${file.basename}`.".to_owned(),
+        );
+    }
+}
+
 #[async_trait]
 impl Check for ResultUrl {
     fn info(&self) -> &'static CheckInfo {
@@ -158,7 +204,10 @@ impl Check for ResultUrl {
         let recommended = recommended_url_prefix(target);
         // One wording for the recommended prefix, so that findings suggesting it share one fix
         // and the remediation says it once.
-        let set_recommended = if needs_path_style(&target.bucket) {
+        let set_recommended = if !bucket_name::violations(&target.bucket).is_empty() {
+            // The very sentence bucket-name ends with, so that the report says it once.
+            legacy_path_style_fix(target)
+        } else if needs_path_style(&target.bucket) {
             format!("Set `url_prefix: {recommended}` (path-style).")
         } else {
             format!("Set `url_prefix: {recommended}`.")
@@ -200,7 +249,10 @@ impl Check for ResultUrl {
                 set_recommended.clone(),
             );
         }
-        if scheme == "http" {
+        // On another store without `url_prefix`, the finding above already says which prefix to
+        // set; a second one about the AWS default's scheme would contradict it.
+        let default_replaced = target.endpoint.is_some() && target.url_prefix.is_none();
+        if scheme == "http" && !default_replaced {
             // Plain https:// on a virtual host that cannot serve this bucket over TLS would
             // trade one problem for another: recommend the prefix that works.
             let https_breaks = virtual_hosted && needs_path_style(&target.bucket);
@@ -224,13 +276,7 @@ impl Check for ResultUrl {
             );
         }
         check_key_doubling(target, &prefix, &mut found);
-        let unsafe_chars: String = key.chars().filter(|&c| !is_url_safe(c)).collect();
-        if !unsafe_chars.is_empty() {
-            found.warn(
-                format!("stored keys contain characters that need percent-encoding in URLs (`{SAMPLE_FILE_NAME}` gives `{key}`)"),
-                "Build `path` from `${file.url_name}` instead of `${file.name}` or `${file.basename}`.".to_owned(),
-            );
-        }
+        check_url_unsafe_characters(&target.path, &key, &mut found);
 
         let outcome = found.into_outcome(format!("stored files will be served at {url}"));
         outcome
@@ -332,6 +378,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn unsafe_characters_in_the_fixed_text_are_blamed_on_it() {
+        let outcome = run("my-bucket", |t| {
+            t.url_prefix = Some("https://cdn.example.com/".into());
+            t.path = "a|b/${unique_prefix}/${file.url_name}".into();
+        })
+        .await;
+        assert_eq!(outcome.status, Status::Warn);
+        assert!(
+            outcome
+                .summary
+                .contains("`path` contains `|` in its fixed text"),
+            "{}",
+            outcome.summary
+        );
+        let fix = outcome.remediation.unwrap();
+        assert!(
+            fix.contains("path: a-b/${unique_prefix}/${file.url_name}"),
+            "{fix}"
+        );
+        assert!(!fix.contains("${file.name}"), "{fix}");
+    }
+
+    #[tokio::test]
     async fn custom_endpoint_without_url_prefix_warns() {
         let outcome = run("my-bucket", |t| {
             t.endpoint = Some("http://127.0.0.1:9000".into())
@@ -345,13 +414,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn suggestions_use_the_region_meant() {
+        let outcome = run("acme-exports", |t| t.bucket_region = Some("EU".into())).await;
+        assert_eq!(
+            outcome.remediation.as_deref(),
+            Some("Set `url_prefix: https://acme-exports.s3.eu-west-1.amazonaws.com/`.")
+        );
+    }
+
+    #[tokio::test]
+    async fn another_store_gets_one_url_prefix_suggestion() {
+        let outcome = run("acme-exports", |t| {
+            t.endpoint = Some("http://localhost:9000".into())
+        })
+        .await;
+        assert_eq!(outcome.status, Status::Warn);
+        assert_eq!(
+            outcome.remediation.as_deref(),
+            Some("Set `url_prefix` to the URL your store serves the bucket under, e.g. `url_prefix: http://localhost:9000/acme-exports/`.")
+        );
+    }
+
+    #[tokio::test]
     async fn each_fix_is_said_once() {
         // A non-DNS name behind the default http URL: two findings, one fix.
         let outcome = run("Acme_Exports", |_| {}).await;
         assert_eq!(outcome.status, Status::Fail);
         assert_eq!(
             outcome.remediation.as_deref(),
-            Some("Set `url_prefix: https://s3.<bucket_region>.amazonaws.com/Acme_Exports/` (path-style).")
+            Some("To keep using an existing legacy bucket named `Acme_Exports`, address it path-style: set `no_vhost: true` and `url_prefix: https://s3.<bucket_region>.amazonaws.com/Acme_Exports/`.")
         );
         let outcome = run("my.dotted.bucket", |t| {
             t.url_prefix = Some("http://my.dotted.bucket.s3.eu-west-1.amazonaws.com/".into());

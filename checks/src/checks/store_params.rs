@@ -2,6 +2,7 @@
 
 use crate::check::{Category, Check, CheckInfo};
 use crate::path_template::{self, Piece};
+use crate::path_variables::{self, VariableProblem};
 use crate::target::{is_region_code, suggest_region};
 use crate::{Context, Findings, Outcome};
 use async_trait::async_trait;
@@ -27,15 +28,22 @@ The parameters of the store step, as given with `--acl`, `--bucket-region`, `--u
 - `url_prefix`, when given, is an absolute `http://` or `https://` URL ending in `/`, without a
   query string or fragment;
 - `path` is not empty, does not end in `/`, closes every `${`, and (warnings) does not start
-  with `/`, contain `//`, or lack variables altogether.
+  with `/`, contain `//`, or lack variables altogether;
+- every `${...}` in `path` is one of Transloadit's documented Assembly Variables
+  (`${unique_prefix}`, `${file.url_name}`, `${file.id}`, `${fields.NAME}`, `${file.meta.NAME}`,
+  ...): a close miss (`${file.url_nam}`) fails with the variable that was meant, an unknown name
+  warns; variable-like text that Transloadit stores literally (`$unique_prefix`,
+  `{unique_prefix}`) fails with the variable it resembles.
 
 ## Why it matters
 The service builds each request and each result URL from these values verbatim. A region code
 with a typo sends every request to an endpoint that does not exist. A `url_prefix` without the
 trailing slash is glued to the path (`https://cdn.example.comf2/...`). A path ending in `/`
 stores files under a key that looks like a folder; an unclosed `${` stores the literal text; a
-path without variables makes every file overwrite the previous one; a leading `/` creates a
-top-level folder with an empty name and URLs with `//`.
+misspelt variable does not expand to the value meant, and `$unique_prefix` or `{unique_prefix}`
+is stored as literal text, so files with the same name overwrite each other; a path without
+variables makes every file overwrite the previous one; a leading `/` creates a top-level folder
+with an empty name and URLs with `//`.
 
 ## What it cannot see
 It reads the parameters only, offline. Whether the values fit the real bucket (its region,
@@ -56,7 +64,7 @@ them as not run, never as passed.
 
 ## References
 - Transloadit `/s3/store` parameters: https://transloadit.com/docs/robots/s3-store/
-- Assembly variables: https://transloadit.com/docs/topics/assembly-instructions/#assembly-variables
+- Assembly Variables: https://transloadit.com/docs/topics/assembly-variables/
 - AWS regions: https://docs.aws.amazon.com/general/latest/gr/s3.html
 "#;
 
@@ -74,41 +82,9 @@ fn check_region(region: &str, found: &mut Findings) {
     );
 }
 
-/// Problems with a `url_prefix`, worst first.
-pub fn url_prefix_problems(prefix: &str) -> Vec<String> {
-    let parsed = match url::Url::parse(prefix) {
-        Ok(url) => url,
-        Err(err) => {
-            return vec![format!(
-                "`url_prefix: {prefix}` is not an absolute URL ({err})"
-            )]
-        }
-    };
-    let mut problems = Vec::new();
-    if !matches!(parsed.scheme(), "http" | "https") {
-        problems.push(format!(
-            "`url_prefix` uses `{}:`; only http and https URLs can be opened by users",
-            parsed.scheme()
-        ));
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        problems.push("`url_prefix` has no host".to_owned());
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        problems.push(
-            "`url_prefix` has a query string or fragment, so the file path would land inside it"
-                .to_owned(),
-        );
-    }
-    if !prefix.ends_with('/') {
-        problems.push(
-            "`url_prefix` does not end in `/`, so the path is glued to its last segment".to_owned(),
-        );
-    }
-    problems
-}
+pub use crate::url_prefix::problems as url_prefix_problems;
 
-fn check_url_prefix(prefix: &str, found: &mut Findings) {
+fn check_url_prefix(prefix: &str, path: &str, found: &mut Findings) {
     let suggestion =
         if prefix.contains("://") && !prefix.ends_with('/') && !prefix.contains(['?', '#']) {
             format!("Set `url_prefix: {prefix}/`.")
@@ -116,7 +92,16 @@ fn check_url_prefix(prefix: &str, found: &mut Findings) {
             "Set `url_prefix` to an absolute URL ending in `/`, such as `https://cdn.example.com/`."
                 .to_owned()
         };
-    for problem in url_prefix_problems(prefix) {
+    for mut problem in url_prefix_problems(prefix) {
+        // Transloadit concatenates: show the address a file would really get.
+        if problem.contains("does not end in `/`") {
+            if let Some(key) = path_template::render_sample(path) {
+                problem = format!(
+                    "{problem}: Transloadit concatenates, so `{}` is served at `{prefix}{key}`",
+                    path_template::SAMPLE_FILE_NAME
+                );
+            }
+        }
         found.fail(problem, suggestion.clone());
     }
 }
@@ -139,6 +124,16 @@ fn check_path(path: &str, found: &mut Findings) {
             ),
         ),
         Ok(_) => {}
+    }
+    for problem in path_variables::problems(path) {
+        let (summary, fix) = problem.describe(path);
+        match problem {
+            // A variable that resembles none may be a newer one than this tool knows.
+            VariableProblem::Unknown {
+                suggestion: None, ..
+            } => found.warn(summary, fix),
+            _ => found.fail(summary, fix),
+        }
     }
     if path.ends_with('/') {
         found.fail(
@@ -176,7 +171,7 @@ impl Check for StoreParams {
             check_region(region, &mut found);
         }
         if let Some(prefix) = &target.url_prefix {
-            check_url_prefix(prefix, &mut found);
+            check_url_prefix(prefix, &target.path, &mut found);
         }
         check_path(&target.path, &mut found);
         check_key_length(&target.path, &mut found);
@@ -297,6 +292,26 @@ mod tests {
             ("/exports/${file.url_name}", Status::Warn, "starts with `/`"),
             ("exports//${file.url_name}", Status::Warn, "`//`"),
             ("exports/logo.png", Status::Warn, "no variables"),
+            (
+                "${unique_prefix}/${file.url_nam}",
+                Status::Fail,
+                "did you mean `${file.url_name}`",
+            ),
+            (
+                "$unique_prefix/${file.url_name}",
+                Status::Fail,
+                "did you mean `${unique_prefix}`",
+            ),
+            (
+                "{unique_prefix}/${file.url_name}",
+                Status::Fail,
+                "did you mean `${unique_prefix}`",
+            ),
+            (
+                "${unique_prefix}/${file.colour}",
+                Status::Warn,
+                "not one of Transloadit's documented",
+            ),
             (
                 "exports/${unique_prefix}/${file.url_name}",
                 Status::Pass,

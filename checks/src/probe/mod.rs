@@ -349,7 +349,16 @@ impl Context {
                 .retention_of(&s3, &report.key, &guard.job().writes)
                 .await;
         }
-        report.public_read = read_anonymously(&report.url).await;
+        // A malformed url_prefix (store-params names it) is never fetched: its glued URL
+        // would reach some other host (`https://cdn.example.combucket-preflight-…`).
+        let prefix_is_sound = self
+            .target
+            .url_prefix
+            .as_deref()
+            .is_none_or(|prefix| crate::url_prefix::problems(prefix).is_empty());
+        if prefix_is_sound {
+            report.public_read = read_anonymously(&report.url).await;
+        }
         report.cleanup = match &report.retention {
             Retention::Retained { until, .. } => Cleanup::Retained(until.clone()),
             _ => guard.job().run().await,
