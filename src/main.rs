@@ -260,8 +260,15 @@ async fn check(args: CheckArgs) -> ExitCode {
         endpoint: endpoints.s3.as_ref().map(|e| e.url.clone()),
         endpoint_source: endpoints.s3.as_ref().map(|e| e.source.clone()),
         sts_endpoint: sts_endpoint.map(|e| e.url.clone()),
+        headers: args.store.header.clone(),
+        tags: args.store.tag.clone(),
+        sign_urls_for: args.store.sign_urls_for,
+        check_integrity: args.store.check_integrity,
         ..Target::new(args.store.bucket.clone())
     };
+    if let Err(message) = args.store.validate_tags() {
+        return bad_input(&message);
+    }
     if let Some(key) = &args.probe_key {
         if let Err(message) = preflight::probe::validate_probe_key(key, target.key_prefix()) {
             return bad_input(&message);

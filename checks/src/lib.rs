@@ -34,6 +34,7 @@ pub(crate) mod replay;
 #[cfg(test)]
 mod scenarios;
 pub mod session;
+pub mod store_headers;
 pub mod target;
 pub mod url_prefix;
 

@@ -143,17 +143,19 @@ impl Caller {
 /// One export's requests against one bucket policy.
 struct Export<'a> {
     policy: &'a PolicyDocument,
-    /// The export as configured (its `acl`, no encryption header, no `If-None-Match`).
+    /// The export as configured (its `acl`, the step's `headers` and `tags`, no
+    /// `If-None-Match`).
     shape: ExportShape<'a>,
     caller: &'a Caller,
 }
 
 impl Export<'_> {
-    /// Each request of an export that sends `acl` and `sse` headers, with IAM's verdict.
+    /// Each request of an export that sends `acl` and `sse` headers, with IAM's verdict. With
+    /// `sse` `None`, the store step's own encryption header (if any) is sent.
     fn evaluate(&self, acl: Option<&str>, sse: Option<&str>) -> SampledEvaluations {
         let shape = ExportShape {
             acl_header: acl,
-            sse,
+            sse: sse.or(self.shape.sse),
             ..self.shape.clone()
         };
         evaluate_bucket_policy(self.policy, &shape)
@@ -329,6 +331,9 @@ impl Check for BucketPolicy {
             .with_evidence("principal", json!(caller.arn));
         if let Some(sse) = demanded_sse(&policy) {
             outcome = outcome.with_evidence("demanded_sse", sse);
+        }
+        if let Some(sse) = export.shape.sse {
+            outcome = outcome.with_evidence("step_sse", sse);
         }
         if !notes.is_empty() {
             outcome = outcome.with_detail(notes.join("; "));

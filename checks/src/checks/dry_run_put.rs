@@ -124,10 +124,17 @@ async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
         .as_deref()
         .is_some_and(|m| m.contains("Content-MD5") || m.contains("x-amz-checksum"))
     {
-        return Outcome::fail(
-            format!("S3 refused the upload for lack of an integrity header ({failure})"),
-            "Object lock requires Content-MD5 or an x-amz-checksum-* header on every upload: make sure the store step sends one.",
-        );
+        return if ctx.target.check_integrity {
+            Outcome::fail(
+                format!("S3 refused the upload for lack of an integrity header although it carried Content-MD5, as check_integrity sends ({failure})"),
+                "The bucket demands another checksum than Content-MD5 (an x-amz-checksum-* header): see the object-lock check and the bucket policy.",
+            )
+        } else {
+            Outcome::fail(
+                format!("S3 refused the upload, sent as the store step sends it without `check_integrity` (no checksum), for lack of an integrity header ({failure}): object lock demands Content-MD5 or an x-amz-checksum-* header on every upload"),
+                "Set `check_integrity: true` in the store step: Transloadit then submits the file's checksum, which object lock requires.",
+            )
+        };
     }
     if !failure.is_access_denied() {
         return Outcome::error(
@@ -244,12 +251,22 @@ impl Check for DryRunPut {
         if let Some(precondition) = &probe.precondition {
             headers.push_str(&format!(", {}", precondition.header()));
         }
-        if let Some(sse) = &probe.sse {
-            // Sent because the bucket policy demands it: the store step must send it too.
-            headers.push_str(&format!(
-                ", x-amz-server-side-encryption: {sse} (the bucket policy demands it)"
-            ));
+        for line in probe.step.describe() {
+            headers.push_str(&format!(", {line}"));
         }
+        if let Some(sse) = &probe.sse {
+            if preflight_step_sse(ctx).is_none() {
+                // Sent because the bucket policy demands it: the store step must send it too.
+                headers.push_str(&format!(
+                    ", x-amz-server-side-encryption: {sse} (the bucket policy demands it)"
+                ));
+            }
+        }
+        headers.push_str(if ctx.target.check_integrity {
+            ", Content-MD5 (check_integrity)"
+        } else {
+            ", no checksum (check_integrity is off)"
+        });
         let outcome = match &probe.upload {
             Upload::NotAttempted(reason) => return Outcome::skip(reason.clone()),
             // Every run has a fresh key: whatever is there is someone else's, and nothing about
@@ -286,10 +303,31 @@ impl Check for DryRunPut {
                     },
                 ),
         };
+        let mut sent_as = probe.step.substitutions.clone();
+        sent_as.extend(
+            probe
+                .step
+                .left_out
+                .iter()
+                .map(|name| format!("{name} left out (the client computes it for each file)")),
+        );
+        let outcome = if sent_as.is_empty() || outcome.status == crate::Status::Skip {
+            outcome
+        } else {
+            outcome.with_detail(format!(
+                "The probe sent the step's headers with: {}.",
+                sent_as.join("; ")
+            ))
+        };
         outcome
             .with_evidence("key", probe.key.as_str())
             .with_evidence("request", headers)
     }
+}
+
+/// The encryption header the store step itself sends.
+fn preflight_step_sse(ctx: &Context) -> Option<&str> {
+    crate::store_headers::step_sse(&ctx.target)
 }
 
 /// The verdict on a probe that was written: proved, unless something says the proof does not

@@ -314,12 +314,12 @@ impl Check for IamSimulation {
 
         let target = &ctx.target;
         let acl_header = target.acl.canned_header();
+        // A KMS key the store step names in its headers is the one uploads use.
+        let from_step = PolicyRequest::of_target(target);
         let request = PolicyRequest {
-            needs_location: target.bucket_region.is_none(),
-            acl_header: acl_header.is_some(),
-            kms_key_arn: kms_key,
+            kms_key_arn: from_step.kms_key_arn.or(kms_key),
             partition: ctx.partition(),
-            ..PolicyRequest::new(&target.bucket, target.key_prefix())
+            ..from_step
         };
         let groups = groups(&request, acl_header);
         let client = match session.iam().await {

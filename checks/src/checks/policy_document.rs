@@ -71,12 +71,9 @@ impl Check for PolicyDocumentCheck {
             return Outcome::skip("no --policy-file given");
         };
         let target = &ctx.target;
-        let acl_header = target.acl.canned_header();
         let request = PolicyRequest {
-            needs_location: target.bucket_region.is_none(),
-            acl_header: acl_header.is_some(),
             partition: ctx.partition(),
-            ..PolicyRequest::new(&target.bucket, target.key_prefix())
+            ..PolicyRequest::of_target(target)
         };
         let caller = match ctx.session() {
             Some(session) => session.identity().await.ok().map(|i| i.arn),

@@ -175,6 +175,7 @@ impl Check for StoreParams {
         }
         check_path(&target.path, &mut found);
         check_key_length(&target.path, &mut found);
+        crate::store_headers::problems(target, &mut found);
 
         let acl_header = target
             .acl
