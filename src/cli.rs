@@ -338,8 +338,7 @@ fn parse_bucket(raw: &str) -> Result<String, String> {
 }
 
 /// A check id from a comma-separated list, as people type it: `a, b` works like `a,b`.
-/// SigV4 presigned URLs are valid for at most seven days.
-pub const MAX_SIGNED_URL_SECONDS: u64 = 604_800;
+use preflight::probe::MAX_SIGNED_URL_SECONDS;
 
 fn parse_sign_urls_for(raw: &str) -> Result<u64, String> {
     let accepted = format!(

@@ -13,6 +13,7 @@ mod faults;
 mod partitions;
 mod public_urls;
 mod simulation_context;
+mod step_parameters;
 
 const ACCESS_DENIED: &str = "Access Denied";
 

@@ -146,9 +146,13 @@ async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
     let sse = probe.sse.as_deref();
     if let Some(denial) = Denial::from_failure(failure) {
         let outcome = if denial.action.starts_with("kms:") {
-            let kms_key = match ctx.encryption().await {
-                Ok(Some(encryption)) => encryption.kms_key.clone(),
-                _ => None,
+            // The step's own key when its headers name one, else the bucket's default.
+            let kms_key = match crate::store_headers::step_kms_key(&ctx.target) {
+                Some(key) => Some(key.to_owned()),
+                None => match ctx.encryption().await {
+                    Ok(Some(encryption)) => encryption.kms_key.clone(),
+                    _ => None,
+                },
             };
             let key = denial
                 .resource

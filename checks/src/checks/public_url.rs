@@ -3,7 +3,7 @@
 use crate::check::{Category, Check, CheckInfo};
 use crate::probe::{PublicRead, Upload};
 use crate::url_prefix::{doubled_segments, route, PrefixRoute};
-use crate::{Acl, Context, Outcome};
+use crate::{Acl, Context, Outcome, Status};
 use async_trait::async_trait;
 
 pub struct PublicUrl;
@@ -27,6 +27,14 @@ without credentials, as a browser would, with a query string unique to the run
 - `url_prefix` anywhere else (CloudFront, a custom domain): Transloadit hands that URL to your
   users, so it must serve the file — 200 with the probe's content — whatever the `acl`.
 - A 404 means there is no such object at that URL: the URL, not the ACL, is wrong.
+- With `sign_urls_for` (`--sign-urls-for SECONDS`), Transloadit adds signed URLs
+  (`signed_url`, `signed_ssl_url`) to the results: GETs presigned with the export's
+  credentials. The check then presigns a GET of the probe with the run's credentials, valid that
+  long, and fetches it: it must answer 200 with the file, whatever the `acl` — a private `acl`
+  with signed URLs is the intended setup, not a problem. A 403 means the credentials lack
+  `s3:GetObject` (or `kms:Decrypt` under SSE-KMS). The unsigned URL still counts when the `acl`
+  is public, or when it serves files meant to be private. More than 604800 seconds (7 days, the
+  longest S3 accepts for a presigned URL) is a warning.
 Skipped when no probe was written (`--no-write`, or the upload failed).
 
 ## Why it matters
@@ -36,7 +44,10 @@ or `url_prefix` points somewhere else entirely. The other way round, "private" f
 anyone are a data leak.
 
 ## What it cannot see
-It fetches the URL from this machine: a CDN's geo-restrictions, WAF rules or signed-URL
+The signed URL is presigned with the credentials the checks run with, on the bucket's S3
+endpoint; Transloadit signs with the step's credentials, and whether it signs `url_prefix`'s
+host is not documented. With temporary credentials a presigned URL stops working when they
+expire, whatever `sign_urls_for` says. It fetches the URL from this machine: a CDN's geo-restrictions, WAF rules or signed-URL
 requirements may answer other clients differently. An answer served from a cache (`Age`,
 `X-Cache`) is reported and never counted as proof.
 
@@ -50,6 +61,8 @@ requirements may answer other clients differently. An answer served from a cache
   `BucketOwnerEnforced`.
 - 404: `url_prefix` does not lead to where files are stored (another bucket, a wrong origin
   path, or a prefix written twice, as in `…/exports/` with `path: exports/…`); correct it.
+- Signed URL refused (403): grant the export user `s3:GetObject` on `arn:aws:s3:::BUCKET/PREFIX*`
+  (the `policy` command includes it with `--sign-urls-for`), and `kms:Decrypt` under SSE-KMS.
 - 200 with a private acl at the bucket's endpoint: remove the public read grant (a bucket policy
   statement with `"Principal": "*"` and `s3:GetObject`).
 
@@ -57,7 +70,8 @@ requirements may answer other clients differently. An answer served from a cache
 - Blocking public access: https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
 - Restricting access to an S3 origin (CloudFront OAC): https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
 - CloudFront response headers (`X-Cache`, `Age`): https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-the-cache-key.html
-- Transloadit `/s3/store` `url_prefix`: https://transloadit.com/docs/robots/s3-store/
+- Transloadit `/s3/store` `url_prefix`, `sign_urls_for`: https://transloadit.com/docs/robots/s3-store/
+- Sharing objects with presigned URLs (7-day limit): https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html
 "#,
 };
 
@@ -186,6 +200,90 @@ fn verdict(read: &PublicRead, request: &Request) -> Outcome {
     }
 }
 
+/// The verdict on the signed result URL (`sign_urls_for`): a GET presigned with the run's
+/// credentials must serve the file, whatever the `acl`.
+fn signed_verdict(read: &PublicRead, ctx: &Context, seconds: u64) -> Outcome {
+    let (status, serves_probe, error_code, fetched) = match read {
+        PublicRead::NotChecked => return Outcome::skip("the signed URL was not fetched"),
+        PublicRead::Unreachable {
+            fetched,
+            happened,
+            advice,
+        } => {
+            return Outcome::error(
+                format!(
+                    "the signed result URL could not be tried: GET {fetched} failed: {happened}"
+                ),
+                advice.clone(),
+            )
+        }
+        PublicRead::Status {
+            status,
+            serves_probe,
+            error_code,
+            fetched,
+            ..
+        } => (*status, *serves_probe, error_code, fetched),
+    };
+    let answer = match error_code {
+        Some(code) => format!("GET {fetched} → {status} {code}"),
+        None => format!("GET {fetched} → {status}"),
+    };
+    let valid = format!("valid {seconds} s, as `sign_urls_for` asks");
+    if status == 200 && serves_probe {
+        return Outcome::pass(format!(
+            "signed result URLs serve the file: {answer} with the file (presigned with these credentials, {valid})"
+        ));
+    }
+    if matches!(status, 401 | 403) {
+        let objects = ctx.objects_arn();
+        let statement = serde_json::json!({"Sid": "ReadSignedResultUrls", "Effect": "Allow", "Action": "s3:GetObject", "Resource": objects});
+        return Outcome::fail(
+            format!("signed result URLs are refused: {answer}; a signed URL is a GET by the export's credentials, which need s3:GetObject on the stored files (and kms:Decrypt on their KMS key under SSE-KMS)"),
+            format!("Add to the export user's IAM policy: {statement}; under SSE-KMS also kms:Decrypt on the key. A bucket policy Deny of s3:GetObject must not match the export user either."),
+        );
+    }
+    Outcome::error(
+        format!("{answer}: could not tell whether signed result URLs serve the file"),
+        "Run again; if it persists, fetch a presigned URL of a stored file by hand (aws s3 presign).",
+    )
+}
+
+/// How bad an outcome is, to keep the worse of two.
+fn severity(status: Status) -> u8 {
+    match status {
+        Status::Pass => 0,
+        Status::Skip => 1,
+        Status::Warn => 2,
+        Status::Error => 3,
+        Status::Fail => 4,
+    }
+}
+
+/// With signed URLs the signed GET decides; the unsigned URL still matters when the `acl`
+/// makes files public (users may be handed it) or when private files are served anyway.
+fn with_signed(unsigned: Outcome, signed: Outcome, acl: Acl, seconds: u64) -> Outcome {
+    let mut signed = signed;
+    if seconds > SIGNED_URL_MAX_SECONDS {
+        signed = Outcome::warn(
+            format!("{}; but `sign_urls_for: {seconds}` exceeds 7 days ({SIGNED_URL_MAX_SECONDS} s), the longest S3 accepts for a presigned URL, so the URLs the export hands out may be refused (this check signed for 7 days)", signed.summary),
+            "Set `sign_urls_for` to at most 604800 (7 days).",
+        )
+        .with_all_evidence(signed.evidence);
+    }
+    let unsigned_counts = acl.is_public() || unsigned.status == Status::Warn;
+    if !unsigned_counts {
+        return signed.with_detail(format!("The unsigned URL: {}.", unsigned.summary));
+    }
+    if severity(unsigned.status) > severity(signed.status) {
+        unsigned.with_detail(format!("The signed URL: {}.", signed.summary))
+    } else {
+        signed.with_detail(format!("The unsigned URL: {}.", unsigned.summary))
+    }
+}
+
+use crate::probe::MAX_SIGNED_URL_SECONDS as SIGNED_URL_MAX_SECONDS;
+
 #[async_trait]
 impl Check for PublicUrl {
     fn info(&self) -> &'static CheckInfo {
@@ -209,7 +307,24 @@ impl Check for PublicUrl {
             doubled: doubled_segments(&prefix, ctx.target.key_prefix()),
             route,
         };
-        let outcome = verdict(&probe.public_read, &request)
+        let outcome = verdict(&probe.public_read, &request);
+        let outcome = match (ctx.target.sign_urls_for, &probe.signed_read) {
+            (Some(seconds), Some(read)) => with_signed(
+                outcome,
+                signed_verdict(read, ctx, seconds),
+                ctx.target.acl,
+                seconds,
+            )
+            .with_evidence(
+                "signed_url_status",
+                match read {
+                    PublicRead::Status { status, .. } => serde_json::json!(status),
+                    _ => serde_json::Value::Null,
+                },
+            ),
+            _ => outcome,
+        };
+        let outcome = outcome
             .with_evidence("url", probe.url.as_str())
             .with_evidence(
                 "url_prefix_at_bucket_endpoint",

@@ -31,6 +31,7 @@ mod footprint;
 mod multipart;
 pub mod naming;
 pub mod policy_fit;
+mod signed_url;
 mod step_request;
 
 pub use crate::public_read::{read_anonymously, PublicRead};
@@ -39,6 +40,7 @@ pub use footprint::Footprint;
 pub use multipart::Multipart;
 pub use naming::{probe_body, validate_probe_key, KeyShape, PROBE_BODY, PROBE_LEN, PROBE_MARKER};
 pub use policy_fit::Precondition;
+pub use signed_url::MAX_SECONDS as MAX_SIGNED_URL_SECONDS;
 pub use step_request::content_md5;
 
 use crate::api_error::ApiFailure;
@@ -86,6 +88,9 @@ pub struct ProbeReport {
     pub run_id: String,
     pub upload: Upload,
     pub public_read: PublicRead,
+    /// With `sign_urls_for`: the GET of a URL presigned with the run's credentials, as the
+    /// signed result URL is.
+    pub signed_read: Option<PublicRead>,
     pub cleanup: Cleanup,
     /// The `x-amz-server-side-encryption` value the upload sent: the store step's own, or else
     /// the one the bucket policy demands (so that the dry run tests everything else).
@@ -187,6 +192,7 @@ impl Context {
             run_id: self.probe_run_id().to_owned(),
             upload: Upload::NotAttempted(String::new()),
             public_read: PublicRead::NotChecked,
+            signed_read: None,
             cleanup: Cleanup::NotNeeded,
             sse: None,
             step: crate::store_headers::probe_headers(&self.target),
@@ -360,6 +366,10 @@ impl Context {
                 .await;
         }
         report.public_read = read_anonymously(&report.url).await;
+        if let Some(seconds) = self.target.sign_urls_for {
+            report.signed_read =
+                Some(signed_url::read(&s3, &self.target.bucket, &report.key, seconds).await);
+        }
         report.cleanup = match &report.retention {
             Retention::Retained { until, .. } => Cleanup::Retained(until.clone()),
             _ => guard.job().run().await,
