@@ -23,8 +23,14 @@ static INFO: CheckInfo = CheckInfo {
     requires: &["bucket-exists"],
     docs: r#"## What it checks
 Uploads a small probe object exactly as the store step would: the same ACL header (none for
-`bucket-default`), `Content-Type`, and the encryption header a bucket policy demands. Then it
-deletes exactly what it wrote, and says what it left and what the write set off.
+`bucket-default`), the step's `headers` (`--header`; Assembly variables made concrete for the
+probe — `${file.mime}` as `text/plain`, others as the `result-url` sample — and the report says
+which), its `tags` in `x-amz-tagging` (`--tag`), a `Content-MD5` exactly when `check_integrity`
+is set (and otherwise no checksum at all, as the export then sends none), and — when the step
+sends none — the encryption header a bucket policy demands. Headers the HTTP client computes for
+each file (`Authorization`, `Content-Length`, `Content-MD5`, `x-amz-checksum-*`, …) are never
+sent from the step; `store-params` reports them. Then it deletes exactly what it wrote, and
+says what it left and what the write set off.
 
 Every run proves the upload, and never touches an object it did not write:
 - Each run writes a key of its own: `PREFIX` + `bucket-preflight-probe-<run id>.txt` (a random
@@ -88,7 +94,9 @@ export sends no `If-None-Match`).
 
 ## How to fix
 Follow the remediation of the failure. Typical ones:
-- `s3:PutObject` (and `s3:PutObjectAcl` when an ACL is sent) on `arn:aws:s3:::BUCKET/PREFIX*`;
+- `s3:PutObject` (and `s3:PutObjectAcl` when an ACL is sent, `s3:PutObjectTagging` with `tags`)
+  on `arn:aws:s3:::BUCKET/PREFIX*`;
+- `check_integrity: true` when object lock refuses uploads without a checksum;
 - `acl: bucket-default` when ACLs are disabled or Block Public Access refuses public ACLs;
 - `kms:GenerateDataKey` and `kms:Decrypt` on the bucket's KMS key.
 Without `s3:DeleteObject` (or `s3:DeleteObjectVersion` on versioned buckets) one probe stays

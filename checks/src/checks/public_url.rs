@@ -490,4 +490,69 @@ mod tests {
             "Set `url_prefix: https://s3.eu-west-1.amazonaws.com/acme-exports/`",
         );
     }
+
+    fn answered(status: u16, serves_probe: bool) -> PublicRead {
+        PublicRead::Status {
+            status,
+            serves_probe,
+            cached: None,
+            cache_headers: vec![],
+            error_code: (status == 403).then(|| "AccessDenied".to_owned()),
+            fetched: "http://127.0.0.1:9/my-bucket/k?X-Amz-Signature=… (presigned)".into(),
+        }
+    }
+
+    #[test]
+    fn signed_urls_decide_and_a_private_acl_is_no_problem() {
+        let ctx = Context::offline(crate::Target::new("my-bucket"));
+        let unsigned_refused = Outcome::pass(
+            "stored files are not publicly readable (403), as `acl: private` intends",
+        );
+        // Served to the signed GET: pass, whatever the anonymous read said.
+        let outcome = with_signed(
+            unsigned_refused.clone(),
+            signed_verdict(&answered(200, true), &ctx, 3600),
+            Acl::Private,
+            3600,
+        );
+        assert_eq!(outcome.status, Status::Pass, "{outcome:#?}");
+        assert!(outcome
+            .summary
+            .contains("signed result URLs serve the file"));
+        // Refused to the signed GET: fail naming s3:GetObject.
+        let outcome = with_signed(
+            unsigned_refused.clone(),
+            signed_verdict(&answered(403, false), &ctx, 3600),
+            Acl::Private,
+            3600,
+        );
+        assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+        let fix = outcome.remediation.unwrap_or_default();
+        assert!(fix.contains(r#""Action":"s3:GetObject""#), "{fix}");
+        assert!(fix.contains("arn:aws:s3:::my-bucket/*"), "{fix}");
+        // Longer than S3 accepts: a warning.
+        let outcome = with_signed(
+            unsigned_refused,
+            signed_verdict(&answered(200, true), &ctx, 700_000),
+            Acl::Private,
+            700_000,
+        );
+        assert_eq!(outcome.status, Status::Warn, "{outcome:#?}");
+        assert!(
+            outcome.summary.contains("exceeds 7 days"),
+            "{}",
+            outcome.summary
+        );
+        // A public acl whose anonymous read fails still fails, signed URL or not.
+        let outcome = with_signed(
+            Outcome::fail(
+                "the stored file is not publicly readable despite `acl: public`",
+                "x",
+            ),
+            signed_verdict(&answered(200, true), &ctx, 3600),
+            Acl::Public,
+            3600,
+        );
+        assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+    }
 }
