@@ -260,12 +260,14 @@ async fn check(args: CheckArgs) -> ExitCode {
         endpoint: endpoints.s3.as_ref().map(|e| e.url.clone()),
         endpoint_source: endpoints.s3.as_ref().map(|e| e.source.clone()),
         sts_endpoint: sts_endpoint.map(|e| e.url.clone()),
-        headers: args.store.header.clone(),
-        tags: args.store.tag.clone(),
-        sign_urls_for: args.store.sign_urls_for,
-        check_integrity: args.store.check_integrity,
         ..Target::new(args.store.bucket.clone())
     };
+    // The store step's request parameters (issue 9).
+    let mut target = target;
+    target.headers = args.store.header.clone();
+    target.tags = args.store.tag.clone();
+    target.sign_urls_for = args.store.sign_urls_for;
+    target.check_integrity = args.store.check_integrity;
     if let Err(message) = args.store.validate_tags() {
         return bad_input(&message);
     }
