@@ -326,10 +326,16 @@ impl Check for DryRunPut {
         let outcome = if sent_as.is_empty() || outcome.status == crate::Status::Skip {
             outcome
         } else {
-            outcome.with_detail(format!(
+            // Added to what the verdict already explains, never in its place.
+            let note = format!(
                 "The probe sent the step's headers with: {}.",
                 sent_as.join("; ")
-            ))
+            );
+            let detail = match &outcome.detail {
+                Some(detail) => format!("{detail} {note}"),
+                None => note,
+            };
+            outcome.with_detail(detail)
         };
         outcome
             .with_evidence("key", probe.key.as_str())
