@@ -164,3 +164,33 @@ async fn under_object_lock_check_integrity_decides_whether_uploads_are_accepted(
         "{request}"
     );
 }
+
+/// GetObjectLockConfiguration of a bucket that keeps every upload for a day.
+const DEFAULT_RETENTION: &str = r#"<?xml version="1.0" encoding="UTF-8"?><ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days></DefaultRetention></Rule></ObjectLockConfiguration>"#;
+
+#[tokio::test]
+async fn the_object_lock_check_names_check_integrity_as_the_fix() {
+    let retained = || {
+        Replay::new()
+            .on("GET", "?object-lock", 200, &[], DEFAULT_RETENTION)
+            .healthy_bucket("eu-west-1")
+    };
+    let (outcomes, _) = run(retained(), SessionOptions::default(), |_| {}).await;
+    assert_status(
+        &outcomes,
+        "object-lock",
+        Status::Warn,
+        "Set `check_integrity: true`",
+    );
+    assert_status(&outcomes, "object-lock", Status::Warn, "may be refused");
+    let (outcomes, _) = run(retained(), SessionOptions::default(), |t| {
+        t.check_integrity = true
+    })
+    .await;
+    assert_status(
+        &outcomes,
+        "object-lock",
+        Status::Warn,
+        "uploads are accepted",
+    );
+}
