@@ -78,6 +78,33 @@ pub struct StoreArgs {
     /// The store step's `path` template.
     #[arg(long, value_name = "TEMPLATE", default_value = DEFAULT_PATH, value_parser = parse_path)]
     pub path: String,
+
+    /// One of the store step's `headers`, sent with every file (repeatable), as 'Name: value':
+    /// e.g. 'x-amz-server-side-encryption: aws:kms'. Assembly variables are allowed in values.
+    #[arg(long = "header", value_name = "NAME: VALUE", value_parser = preflight::store_headers::parse_header_arg)]
+    pub header: Vec<(String, String)>,
+
+    /// One of the store step's `tags` (repeatable, at most 10), as KEY=VALUE: uploads then need
+    /// s3:PutObjectTagging.
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = preflight::store_headers::parse_tag_arg)]
+    pub tag: Vec<(String, String)>,
+
+    /// The store step's `sign_urls_for`: result URLs are presigned GETs valid this many seconds
+    /// (1 to 604800), which need s3:GetObject.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_sign_urls_for)]
+    pub sign_urls_for: Option<u64>,
+
+    /// The store step's `check_integrity`: uploads carry the file's checksum (Content-MD5), as
+    /// object lock requires.
+    #[arg(long)]
+    pub check_integrity: bool,
+}
+
+impl StoreArgs {
+    /// The step's tags as a whole: at most ten, unique keys (each one was checked alone).
+    pub fn validate_tags(&self) -> Result<(), String> {
+        preflight::store_headers::validate_tags(&self.tag).map_err(|why| format!("--tag: {why}"))
+    }
 }
 
 /// Where and as whom to talk to AWS, shared by `check` and `policy`.
@@ -455,6 +482,18 @@ fn parse_bucket(raw: &str) -> Result<String, String> {
 }
 
 /// A check id from a comma-separated list, as people type it: `a, b` works like `a,b`.
+use preflight::probe::MAX_SIGNED_URL_SECONDS;
+
+fn parse_sign_urls_for(raw: &str) -> Result<u64, String> {
+    let accepted = format!(
+        "give whole seconds from 1 to {MAX_SIGNED_URL_SECONDS} (7 days, the longest a presigned S3 URL is valid)"
+    );
+    match raw.trim().parse::<u64>() {
+        Ok(seconds) if (1..=MAX_SIGNED_URL_SECONDS).contains(&seconds) => Ok(seconds),
+        _ => Err(accepted),
+    }
+}
+
 fn check_id(raw: &str) -> Result<String, String> {
     Ok(raw.trim().to_owned())
 }
@@ -599,6 +638,37 @@ mod tests {
             .unwrap_err()
             .contains("relative URL"));
         assert!(parse_http_url("ftp://x/").unwrap_err().contains("`ftp:`"));
+    }
+
+    #[test]
+    fn store_step_arguments() {
+        let cli = Cli::try_parse_from([
+            "bucket-preflight",
+            "check",
+            "b",
+            "--header",
+            "x-amz-server-side-encryption: aws:kms",
+            "--tag",
+            "project=acme",
+            "--tag",
+            "team=media",
+            "--sign-urls-for",
+            "3600",
+            "--check-integrity",
+        ])
+        .unwrap();
+        let Command::Check(args) = cli.command else {
+            panic!("check")
+        };
+        assert_eq!(args.store.header.len(), 1);
+        assert_eq!(args.store.tag.len(), 2);
+        assert_eq!(args.store.sign_urls_for, Some(3600));
+        assert!(args.store.check_integrity);
+        for seconds in ["0", "604801", "1h", "-5"] {
+            assert!(parse_sign_urls_for(seconds)
+                .unwrap_err()
+                .contains("1 to 604800"));
+        }
     }
 
     #[test]

@@ -299,6 +299,22 @@ async fn check(args: CheckArgs, given: template_input::Given) -> ExitCode {
             source.notes.extend(input.online_notes.iter().cloned());
         }
     }
+    // The store step's request parameters: flags typed on the command line override the step's.
+    if given.has("header") {
+        target.headers = args.store.header.clone();
+    }
+    if given.has("tag") {
+        target.tags = args.store.tag.clone();
+    }
+    if given.has("sign_urls_for") {
+        target.sign_urls_for = args.store.sign_urls_for;
+    }
+    if given.has("check_integrity") {
+        target.check_integrity = args.store.check_integrity;
+    }
+    if let Err(message) = args.store.validate_tags() {
+        return bad_input(&message);
+    }
     if let Some(key) = &args.probe_key {
         if let Err(message) = preflight::probe::validate_probe_key(key, target.key_prefix()) {
             return bad_input(&message);

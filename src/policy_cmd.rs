@@ -31,21 +31,28 @@ pub async fn run(args: PolicyArgs) -> ExitCode {
     target.bucket_region = store.bucket_region.clone();
     target.path = store.path.clone();
     target.endpoint = args.aws.endpoint();
+    target.headers = store.header.clone();
+    target.tags = store.tag.clone();
+    target.sign_urls_for = store.sign_urls_for;
+    target.check_integrity = store.check_integrity;
+    if let Err(message) = store.validate_tags() {
+        return crate::bad_input(&message);
+    }
+    let from_step = PolicyRequest::of_target(&target);
 
     let kms_key = match &args.kms_key {
         Some(key) => Some(key.clone()),
+        // A key the step names in its headers is the one uploads use, whatever the default.
+        None if from_step.kms_key_arn.is_some() => from_step.kms_key_arn.map(str::to_owned),
         None if args.offline => None,
         None => detect_kms_key(&args, &target).await,
     };
     let request = PolicyRequest {
-        needs_location: target.bucket_region.is_none(),
-        acl_header: target.acl.canned_header().is_some(),
-        tags: args.tags,
-        import: args.import,
+        tags: args.tags || from_step.tags,
+        import: args.import || from_step.import,
         kms_key_arn: kms_key.as_deref(),
         principal: args.principal.as_deref(),
-        partition: target.partition(),
-        ..PolicyRequest::new(&target.bucket, target.key_prefix())
+        ..from_step
     };
     let policy = minimal_policy(&request);
     if let Err(problem) = self_test(&policy, &request) {
@@ -182,6 +189,12 @@ fn explain(target: &Target, request: &PolicyRequest) {
     }
     if let (Some(key), Some(principal)) = (request.kms_key_arn, request.principal) {
         eprintln!("KMS permissions cannot be granted in a bucket policy: allow kms:GenerateDataKey and kms:Decrypt on {key} for {principal} in the key policy.");
+    }
+    if request.tags {
+        eprintln!("Uploads send object tags (x-amz-tagging), hence s3:PutObjectTagging.");
+    }
+    if let Some(seconds) = target.sign_urls_for {
+        eprintln!("sign_urls_for: {seconds} makes result URLs GETs signed with the export's credentials, hence s3:GetObject.");
     }
     if request.acl_header {
         eprintln!(

@@ -895,3 +895,84 @@ fn malformed_policy_files_are_exit_2_with_line_and_column() {
         &["--principal", "IAM user or role ARN"],
     );
 }
+
+#[test]
+fn store_step_flags_with_bad_values_are_exit_2_saying_what_is_accepted() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--header", "Content-Type"], "'Name: value'"),
+        (&["--header", "Bad Name: x"], "not a valid header name"),
+        (&["--tag", "project"], "KEY=VALUE"),
+        (&["--tag", "aws:owner=me"], "reserves"),
+        (&["--tag", "k=a,b"], "S3 accepts letters, digits, spaces"),
+        (&["--tag", "k=1", "--tag", "k=2"], "twice"),
+        (&["--sign-urls-for", "0"], "1 to 604800"),
+        (&["--sign-urls-for", "1h"], "1 to 604800"),
+    ];
+    for (args, needle) in cases {
+        let mut all = vec!["check", "my-bucket", "--offline"];
+        all.extend_from_slice(args);
+        let r = run(&all);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+    }
+    let eleven: Vec<String> = (0..11).map(|i| format!("k{i}=v")).collect();
+    let mut all = vec!["check", "my-bucket", "--offline"];
+    for tag in &eleven {
+        all.extend_from_slice(&["--tag", tag]);
+    }
+    let r = run(&all);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("at most 10"), "{}", r.stderr);
+}
+
+#[test]
+fn policy_follows_the_store_steps_tags_signed_urls_and_kms_header() {
+    let r = run(&[
+        "policy",
+        "my-bucket",
+        "--acl",
+        "bucket-default",
+        "--bucket-region",
+        "eu-west-1",
+        "--tag",
+        "project=acme",
+        "--sign-urls-for",
+        "3600",
+        "--header",
+        "x-amz-server-side-encryption: aws:kms",
+        "--header",
+        "x-amz-server-side-encryption-aws-kms-key-id: arn:aws:kms:eu-west-1:111122223333:key/step-key",
+        "--offline",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let policy: serde_json::Value = serde_json::from_str(&r.stdout).expect("policy JSON");
+    assert_eq!(
+        policy["Statement"][1]["Action"],
+        serde_json::json!(["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"])
+    );
+    assert_eq!(
+        policy["Statement"][2]["Resource"],
+        "arn:aws:kms:eu-west-1:111122223333:key/step-key"
+    );
+    assert!(r.stderr.contains("hence s3:GetObject"), "{}", r.stderr);
+}
+
+#[test]
+fn the_step_headers_that_s3_refuses_fail_store_params_offline() {
+    let r = run(&[
+        "check",
+        "my-bucket",
+        "--offline",
+        "--format",
+        "json",
+        "--header",
+        "Authorization: AWS4-HMAC-SHA256 Credential=x",
+        "--header",
+        "x-amz-server-side-encryption-customer-key: c2VjcmV0a2V5",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("Authorization"), "{}", r.stdout);
+    // Never echo a secret header's value.
+    assert!(!r.stdout.contains("c2VjcmV0a2V5"), "{}", r.stdout);
+    assert!(!r.stdout.contains("Credential=x"), "{}", r.stdout);
+}

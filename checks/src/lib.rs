@@ -38,6 +38,7 @@ pub(crate) mod replay;
 #[cfg(test)]
 mod scenarios;
 pub mod session;
+pub mod store_headers;
 pub mod target;
 pub mod transloadit;
 pub mod transport_error;

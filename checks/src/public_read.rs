@@ -1,4 +1,5 @@
-//! The anonymous GET of a result URL, as a browser sends it: what answered, whether the answer
+//! The anonymous GET of a result URL, as a browser sends it (and the GET of a presigned one, for
+//! `sign_urls_for`): what answered, whether the answer
 //! was the probe's content, and whether a cache gave it (a cached answer proves nothing about
 //! the bucket today). Every read carries a query string unique to the run, so that no cache
 //! left by an earlier run can answer it. Its name starts with `x-` because S3 documents that it
@@ -69,6 +70,57 @@ pub fn unique_url(url: &str) -> String {
 /// An unauthenticated GET of `url` (with a unique query string), as a browser would send it.
 pub async fn read_anonymously(url: &str) -> PublicRead {
     let fetched = unique_url(url);
+    fetch(&fetched.clone(), fetched).await
+}
+
+/// A GET of a presigned URL, as a user handed a signed result URL sends it. It is fetched as
+/// it is (a query parameter added after signing would break the signature; the signature makes
+/// it unique anyway). Its query holds the access key id, the signature and, with temporary
+/// credentials, the session token, so it is never reported: `fetched` is the URL without its
+/// query, and error texts have the URL replaced.
+pub async fn read_presigned(url: &str) -> PublicRead {
+    let shown = match url.split_once('?') {
+        Some((base, _)) => format!("{base}?X-Amz-Signature=… (presigned)"),
+        None => url.to_owned(),
+    };
+    match fetch(url, shown.clone()).await {
+        PublicRead::Unreachable {
+            fetched,
+            happened,
+            advice,
+        } => PublicRead::Unreachable {
+            fetched,
+            happened: redact_signature(&happened.replace(url, &shown)),
+            advice: redact_signature(&advice.replace(url, &shown)),
+        },
+        read => read,
+    }
+}
+
+/// `text` with the values of a presigned URL's credential parameters replaced by `…`, however
+/// the URL was spelled in it.
+fn redact_signature(text: &str) -> String {
+    let mut out = text.to_owned();
+    for parameter in [
+        "X-Amz-Credential=",
+        "X-Amz-Security-Token=",
+        "X-Amz-Signature=",
+    ] {
+        let mut from = 0;
+        while let Some(found) = out[from..].find(parameter) {
+            let start = from + found + parameter.len();
+            let end = out[start..]
+                .find(|c: char| c == '&' || c == ')' || c == '"' || c.is_whitespace())
+                .map_or(out.len(), |i| start + i);
+            out.replace_range(start..end, "…");
+            from = start + '…'.len_utf8();
+        }
+    }
+    out
+}
+
+/// GETs `url`, reporting it as `fetched`.
+async fn fetch(url: &str, fetched: String) -> PublicRead {
     // reqwest is built without a crypto provider of its own; use the one the AWS SDK brings.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let client = match reqwest::Client::builder().timeout(TIMEOUT).build() {
@@ -81,7 +133,7 @@ pub async fn read_anonymously(url: &str) -> PublicRead {
             }
         }
     };
-    match client.get(&fetched).send().await {
+    match client.get(url).send().await {
         Ok(response) => read_answer(response, fetched).await,
         Err(err) => unreachable(&err, fetched),
     }
@@ -352,5 +404,34 @@ mod tests {
         );
         assert_eq!(happened, "127.0.0.1 refused the connection");
         assert!(advice.contains("url_prefix"), "{advice}");
+    }
+}
+
+#[cfg(test)]
+mod presigned_tests {
+    use super::*;
+
+    #[test]
+    fn presigned_credentials_never_reach_a_report() {
+        let text = "error sending request for url (http://h/b/k?X-Amz-Credential=AKIA%2F1&X-Amz-Security-Token=SECRETTOKEN&X-Amz-Signature=abc)";
+        let redacted = redact_signature(text);
+        assert!(!redacted.contains("SECRETTOKEN"), "{redacted}");
+        assert!(!redacted.contains("AKIA"), "{redacted}");
+        assert!(redacted.ends_with("X-Amz-Signature=…)"), "{redacted}");
+    }
+
+    #[tokio::test]
+    async fn a_presigned_read_reports_the_url_without_its_query() {
+        // A closed loopback port: the read fails, and neither text holds the token.
+        let read = read_presigned(
+            "http://127.0.0.1:9/b/k?X-Amz-Security-Token=SECRETTOKEN&X-Amz-Signature=abc",
+        )
+        .await;
+        let text = format!("{read:?}");
+        assert!(!text.contains("SECRETTOKEN"), "{text}");
+        assert!(
+            text.contains("http://127.0.0.1:9/b/k?X-Amz-Signature=… (presigned)"),
+            "{text}"
+        );
     }
 }

@@ -14,6 +14,7 @@ mod partitions;
 mod public_urls;
 mod simulation_context;
 mod verdicts;
+mod step_parameters;
 
 const ACCESS_DENIED: &str = "Access Denied";
 

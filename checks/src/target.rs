@@ -89,7 +89,10 @@ pub struct Target {
     pub sts_endpoint: Option<String>,
     /// The store step's `headers`: sent with every file. An `x-amz-server-side-encryption*`
     /// or `Content-*` header here changes what the upload asks of the bucket.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "serialize_headers"
+    )]
     pub headers: Vec<(String, String)>,
     /// The store step's `tags`: set on every file, so the upload needs `s3:PutObjectTagging`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -118,6 +121,24 @@ pub struct TargetSource {
     /// keys, credentials the checks could not use.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+/// The step's headers for reports: values of secret headers (an SSE-C key) are never shown.
+fn serialize_headers<S: serde::Serializer>(
+    headers: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = serializer.serialize_seq(Some(headers.len()))?;
+    for (name, value) in headers {
+        let shown = if crate::store_headers::is_secret(name) {
+            "(not shown)"
+        } else {
+            value.as_str()
+        };
+        seq.serialize_element(&(name, shown))?;
+    }
+    seq.end()
 }
 
 impl Target {

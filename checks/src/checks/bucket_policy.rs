@@ -32,14 +32,19 @@ static INFO: CheckInfo = CheckInfo {
     requires: &["bucket-exists"],
     docs: r#"## What it checks
 Reads the bucket policy (GetBucketPolicy) and evaluates it, with IAM's rules, against the
-requests one export makes: `s3:PutObject` (and `s3:PutObjectAcl` when an ACL header is sent) on
-keys shaped like the real ones (the `path` template expanded for several sample files, e.g.
+requests one export makes: `s3:PutObject` (and `s3:PutObjectAcl` when an ACL header is sent,
+`s3:PutObjectTagging` when the step sets `tags`, `s3:GetObject` when `sign_urls_for` makes
+result URLs signed GETs) on keys shaped like the real ones (the `path` template expanded for several sample files, e.g.
 `PREFIX/f2/d3eeeb…/Summer-holiday-_1_.jpg`, `…/clip.mp4`, `…/README`), `s3:ListBucket` on the
 bucket, and `s3:GetBucketLocation` when `bucket_region` is not set. The requests are those of
 `--principal` when given (run as an administrator for the export user), else of the calling
 identity; the summary says whose. Each request carries its own condition keys, as the service
 authorization reference lists them for that action: `s3:x-amz-acl` only on the object requests
-(none for `bucket-default`), no `x-amz-server-side-encryption` header, no `If-None-Match`
+(none for `bucket-default`), the headers of the step's `headers` that S3 has condition keys
+for (`s3:x-amz-server-side-encryption`, `s3:x-amz-server-side-encryption-aws-kms-key-id`,
+`s3:x-amz-storage-class`, `s3:x-amz-grant-*`, `s3:object-lock-*`; absent when the step does not
+send them), the step's `tags` as `s3:RequestObjectTagKeys` and `s3:RequestObjectTag/KEY` (a
+value with Assembly variables is unknown), no `If-None-Match`
 (Transloadit's upload sends none, unlike the dry run), `aws:SecureTransport` true on AWS's
 endpoints and false on an `http://` endpoint, `aws:CurrentTime`/`aws:EpochTime` now, and
 `aws:PrincipalArn`/`aws:PrincipalAccount` when the caller is known.
@@ -47,8 +52,11 @@ Every Deny statement that matches is reported by its Sid (or `#position`), with 
 Deny conditions commonly seen, and how they meet the export:
 - `"Null": {"s3:x-amz-server-side-encryption": "true"}` or
   `"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}`: the upload must send that
-  header; fails until the store step does (likewise a required
-  `s3:x-amz-server-side-encryption-aws-kms-key-id`);
+  header; passes when the step's `headers` send it (`--header`), fails naming the value when
+  they send another or none (likewise a required `s3:x-amz-server-side-encryption-aws-kms-key-id`:
+  the step's key must be the one named);
+- `"StringNotEquals": {"s3:RequestObjectTag/KEY": ...}` / `s3:RequestObjectTagKeys`: judged
+  against the step's `tags` (`--tag`);
 - `"StringEquals": {"s3:x-amz-acl": "public-read"}`, or a required `bucket-owner-full-control`:
   fails, naming the `acl` value that satisfies the policy;
 - `"Null": {"s3:if-none-match": "true"}` (AWS's "enforce conditional writes" policy): fails —
@@ -151,17 +159,19 @@ impl Caller {
 /// One export's requests against one bucket policy.
 struct Export<'a> {
     policy: &'a PolicyDocument,
-    /// The export as configured (its `acl`, no encryption header, no `If-None-Match`).
+    /// The export as configured (its `acl`, the step's `headers` and `tags`, no
+    /// `If-None-Match`).
     shape: ExportShape<'a>,
     caller: &'a Caller,
 }
 
 impl Export<'_> {
-    /// Each request of an export that sends `acl` and `sse` headers, with IAM's verdict.
+    /// Each request of an export that sends `acl` and `sse` headers, with IAM's verdict. With
+    /// `sse` `None`, the store step's own encryption header (if any) is sent.
     fn evaluate(&self, acl: Option<&str>, sse: Option<&str>) -> SampledEvaluations {
         let shape = ExportShape {
             acl_header: acl,
-            sse,
+            sse: sse.or(self.shape.sse),
             ..self.shape.clone()
         };
         evaluate_bucket_policy(self.policy, &shape)
@@ -337,6 +347,9 @@ impl Check for BucketPolicy {
             .with_evidence("principal", json!(caller.arn));
         if let Some(sse) = demanded_sse(&policy) {
             outcome = outcome.with_evidence("demanded_sse", sse);
+        }
+        if let Some(sse) = export.shape.sse {
+            outcome = outcome.with_evidence("step_sse", sse);
         }
         if !notes.is_empty() {
             outcome = outcome.with_detail(notes.join("; "));

@@ -25,8 +25,14 @@ static INFO: CheckInfo = CheckInfo {
     requires: &["bucket-exists"],
     docs: r#"## What it checks
 Uploads a small probe object exactly as the store step would: the same ACL header (none for
-`bucket-default`), `Content-Type`, and the encryption header a bucket policy demands. Then it
-deletes exactly what it wrote, and says what it left and what the write set off.
+`bucket-default`), the step's `headers` (`--header`; Assembly variables made concrete for the
+probe — `${file.mime}` as `text/plain`, others as the `result-url` sample — and the report says
+which), its `tags` in `x-amz-tagging` (`--tag`), a `Content-MD5` exactly when `check_integrity`
+is set (and otherwise no checksum at all, as the export then sends none), and — when the step
+sends none — the encryption header a bucket policy demands. Headers the HTTP client computes for
+each file (`Authorization`, `Content-Length`, `Content-MD5`, `x-amz-checksum-*`, …) are never
+sent from the step; `store-params` reports them. Then it deletes exactly what it wrote, and
+says what it left and what the write set off.
 
 Every run proves the upload, and never touches an object it did not write:
 - Each run writes a key of its own: `PREFIX` + `bucket-preflight-probe-<run id>.txt` (a random
@@ -95,7 +101,9 @@ export sends no `If-None-Match`).
 
 ## How to fix
 Follow the remediation of the failure. Typical ones:
-- `s3:PutObject` (and `s3:PutObjectAcl` when an ACL is sent) on `arn:aws:s3:::BUCKET/PREFIX*`;
+- `s3:PutObject` (and `s3:PutObjectAcl` when an ACL is sent, `s3:PutObjectTagging` with `tags`)
+  on `arn:aws:s3:::BUCKET/PREFIX*`;
+- `check_integrity: true` when object lock refuses uploads without a checksum;
 - `acl: bucket-default` when ACLs are disabled or Block Public Access refuses public ACLs;
 - `kms:GenerateDataKey` and `kms:Decrypt` on the bucket's KMS key.
 Without `s3:DeleteObject` (or `s3:DeleteObjectVersion` on versioned buckets) one probe stays
@@ -189,10 +197,17 @@ async fn diagnose_cause(ctx: &Context, failure: &ApiFailure) -> Outcome {
         .as_deref()
         .is_some_and(|m| m.contains("Content-MD5") || m.contains("x-amz-checksum"))
     {
-        return Outcome::fail(
-            format!("S3 refused the upload for lack of an integrity header ({failure})"),
-            "Object lock requires Content-MD5 or an x-amz-checksum-* header on every upload: make sure the store step sends one.",
-        );
+        return if ctx.target.check_integrity {
+            Outcome::fail(
+                format!("S3 refused the upload for lack of an integrity header although it carried Content-MD5, as check_integrity sends ({failure})"),
+                "The bucket demands another checksum than Content-MD5 (an x-amz-checksum-* header): see the object-lock check and the bucket policy.",
+            )
+        } else {
+            Outcome::fail(
+                format!("S3 refused the upload, sent as the store step sends it without `check_integrity` (no checksum), for lack of an integrity header ({failure}): object lock demands Content-MD5 or an x-amz-checksum-* header on every upload"),
+                "Set `check_integrity: true` in the store step: Transloadit then submits the file's checksum, which object lock requires.",
+            )
+        };
     }
     if !failure.is_access_denied() {
         return Outcome::error(
@@ -206,9 +221,13 @@ async fn diagnose_cause(ctx: &Context, failure: &ApiFailure) -> Outcome {
     let sse = probe.sse.as_deref();
     if let Some(denial) = Denial::from_failure(failure) {
         let outcome = if denial.action.starts_with("kms:") {
-            let kms_key = match ctx.encryption().await {
-                Ok(Some(encryption)) => encryption.kms_key.clone(),
-                _ => None,
+            // The step's own key when its headers name one, else the bucket's default.
+            let kms_key = match crate::store_headers::step_kms_key(&ctx.target) {
+                Some(key) => Some(key.to_owned()),
+                None => match ctx.encryption().await {
+                    Ok(Some(encryption)) => encryption.kms_key.clone(),
+                    _ => None,
+                },
             };
             let key = denial
                 .resource
@@ -311,12 +330,22 @@ impl Check for DryRunPut {
         if let Some(precondition) = &probe.precondition {
             headers.push_str(&format!(", {}", precondition.header()));
         }
-        if let Some(sse) = &probe.sse {
-            // Sent because the bucket policy demands it: the store step must send it too.
-            headers.push_str(&format!(
-                ", x-amz-server-side-encryption: {sse} (the bucket policy demands it)"
-            ));
+        for line in probe.step.describe() {
+            headers.push_str(&format!(", {line}"));
         }
+        if let Some(sse) = &probe.sse {
+            if preflight_step_sse(ctx).is_none() {
+                // Sent because the bucket policy demands it: the store step must send it too.
+                headers.push_str(&format!(
+                    ", x-amz-server-side-encryption: {sse} (the bucket policy demands it)"
+                ));
+            }
+        }
+        headers.push_str(if ctx.target.check_integrity {
+            ", Content-MD5 (check_integrity)"
+        } else {
+            ", no checksum (check_integrity is off)"
+        });
         let outcome = match &probe.upload {
             Upload::NotAttempted(reason) => return Outcome::skip(reason.clone()),
             // Every run has a fresh key: whatever is there is someone else's, and nothing about
@@ -353,10 +382,37 @@ impl Check for DryRunPut {
                     },
                 ),
         };
+        let mut sent_as = probe.step.substitutions.clone();
+        sent_as.extend(
+            probe
+                .step
+                .left_out
+                .iter()
+                .map(|name| format!("{name} left out (the client computes it for each file)")),
+        );
+        let outcome = if sent_as.is_empty() || outcome.status == crate::Status::Skip {
+            outcome
+        } else {
+            // Added to what the verdict already explains, never in its place.
+            let note = format!(
+                "The probe sent the step's headers with: {}.",
+                sent_as.join("; ")
+            );
+            let detail = match &outcome.detail {
+                Some(detail) => format!("{detail} {note}"),
+                None => note,
+            };
+            outcome.with_detail(detail)
+        };
         outcome
             .with_evidence("key", probe.key.as_str())
             .with_evidence("request", headers)
     }
+}
+
+/// The encryption header the store step itself sends.
+fn preflight_step_sse(ctx: &Context) -> Option<&str> {
+    crate::store_headers::step_sse(&ctx.target)
 }
 
 /// The verdict on a probe that was written: proved, unless something says the proof does not

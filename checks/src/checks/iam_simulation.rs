@@ -29,8 +29,11 @@ static INFO: CheckInfo = CheckInfo {
 Asks the IAM policy simulator (`iam:SimulatePrincipalPolicy`) whether the principal the export
 service uses may make every request of the upload: `s3:ListBucket` (and `s3:GetBucketLocation`
 without `bucket_region`) on the bucket ARN, `s3:PutObject` (and `s3:PutObjectAcl` when the
-store step sends an ACL) on an object under the path prefix, and `kms:GenerateDataKey` and
-`kms:Decrypt` on the bucket's KMS key when it encrypts with SSE-KMS. The principal is
+store step sends an ACL, `s3:PutObjectTagging` when it sets `tags`, `s3:GetObject` when
+`sign_urls_for` makes result URLs signed GETs) on an object under the path prefix, and
+`kms:GenerateDataKey` and `kms:Decrypt` on the KMS key uploads use: the one the step's `headers`
+name (`x-amz-server-side-encryption-aws-kms-key-id`), else the bucket's default key under
+SSE-KMS. The principal is
 `--principal ARN`, or else the caller (an assumed-role session is simulated as its role). The
 simulation includes the principal's identity policies and permissions boundary and, when it
 can be read and the principal is an IAM user, the bucket policy as the policy of the account
@@ -320,12 +323,12 @@ impl Check for IamSimulation {
 
         let target = &ctx.target;
         let acl_header = target.acl.canned_header();
+        // A KMS key the store step names in its headers is the one uploads use.
+        let from_step = PolicyRequest::of_target(target);
         let request = PolicyRequest {
-            needs_location: target.bucket_region.is_none(),
-            acl_header: acl_header.is_some(),
-            kms_key_arn: kms_key,
+            kms_key_arn: from_step.kms_key_arn.or(kms_key),
             partition: ctx.partition(),
-            ..PolicyRequest::new(&target.bucket, target.key_prefix())
+            ..from_step
         };
         let groups = groups(&request, acl_header);
         let client = match session.iam().await {

@@ -45,13 +45,15 @@ passes a document AWS would refuse, but the evaluation below still runs for what
 Then it evaluates offline, with IAM's evaluation rules, whether each request one export makes is allowed
 on the exact resource it acts on: `s3:ListBucket` (and `s3:GetBucketLocation` when
 `bucket_region` is not set) on `arn:aws:s3:::BUCKET`; `s3:PutObject` (and `s3:PutObjectAcl`
-unless `acl: bucket-default`) on keys shaped like the real ones — the `path` template expanded
+unless `acl: bucket-default`, `s3:PutObjectTagging` with `tags`, `s3:GetObject` with
+`sign_urls_for`) on keys shaped like the real ones — the `path` template expanded
 for several sample files (`${unique_prefix}` holds a `/`; names with and without extensions).
 When the verdict differs between them, it says that it depends on the file name. Explicit Deny
 wins over Allow; `Action`/`NotAction`, `Resource`/`NotResource`, wildcards, conditions (dates
 against the current time included) and policy variables are honoured. Each request carries only
 the condition keys AWS sets for that action (`s3:x-amz-acl` on the object requests, never on
-ListBucket; no `If-None-Match`, no encryption header), `aws:SecureTransport` for the endpoint's
+ListBucket; the step's encryption and other condition-key headers and its `tags` as
+`s3:RequestObjectTag/*`; no `If-None-Match`), `aws:SecureTransport` for the endpoint's
 scheme, and the caller (`--principal`, else the credentials' identity). What cannot be decided
 offline — a condition on the source IP, a policy variable — is reported as "allowed only if …",
 never assumed.
@@ -77,7 +79,8 @@ quotas need AWS; they are not checked offline.
 ## How to fix
 Use two statements, because the resources differ (`bucket-preflight policy BUCKET` writes them):
 - `s3:ListBucket` (+ `s3:GetBucketLocation`) on `arn:aws:s3:::BUCKET`;
-- `s3:PutObject` (+ `s3:PutObjectAcl`) on `arn:aws:s3:::BUCKET/PREFIX*`.
+- `s3:PutObject` (+ `s3:PutObjectAcl`, `s3:PutObjectTagging` with `tags`, `s3:GetObject`
+  with `sign_urls_for`) on `arn:aws:s3:::BUCKET/PREFIX*`.
 
 For a policy AWS refuses, apply the fix named with each rule: rename the Sid to the one given
 (letters and digits only, e.g. `AllowTransloaditToStoreFilesInmyBucketBucket`), remove
@@ -111,7 +114,6 @@ impl Check for PolicyDocumentCheck {
             return Outcome::skip("no --policy-file given");
         };
         let target = &ctx.target;
-        let acl_header = target.acl.canned_header();
         let caller = match ctx.session() {
             Some(session) => session.identity().await.ok().map(|i| i.arn),
             None => None,
@@ -126,11 +128,9 @@ impl Check for PolicyDocumentCheck {
                 .unwrap_or_else(|| format!("arn:{}:iam::ACCOUNT_ID:user/EXPORTER", ctx.partition()))
         });
         let request = PolicyRequest {
-            needs_location: target.bucket_region.is_none(),
-            acl_header: acl_header.is_some(),
             partition: ctx.partition(),
             principal: suggested_principal.as_deref(),
-            ..PolicyRequest::new(&target.bucket, target.key_prefix())
+            ..PolicyRequest::of_target(target)
         };
         let shape = ExportShape {
             caller_arn: principal.as_deref(),

@@ -27,6 +27,14 @@ without credentials, as a browser would, with a query string unique to the run
 - `url_prefix` anywhere else (CloudFront, a custom domain): Transloadit hands that URL to your
   users, so it must serve the file — 200 with the probe's content — whatever the `acl`.
 - A 404 means there is no such object at that URL: the URL, not the ACL, is wrong.
+- With `sign_urls_for` (`--sign-urls-for SECONDS`), Transloadit adds signed URLs
+  (`signed_url`, `signed_ssl_url`) to the results: GETs presigned with the export's
+  credentials. The check then presigns a GET of the probe with the run's credentials, valid that
+  long, and fetches it: it must answer 200 with the file, whatever the `acl` — a private `acl`
+  with signed URLs is the intended setup, not a problem. A 403 means the credentials lack
+  `s3:GetObject` (or `kms:Decrypt` under SSE-KMS). The unsigned URL still counts when the `acl`
+  is public, or when it serves files meant to be private. More than 604800 seconds (7 days, the
+  longest S3 accepts for a presigned URL) is a warning.
 Skipped when no probe was written (`--no-write`, or the upload failed).
 
 ## Why it matters
@@ -36,7 +44,10 @@ or `url_prefix` points somewhere else entirely. The other way round, "private" f
 anyone are a data leak.
 
 ## What it cannot see
-It fetches the URL from this machine: a CDN's geo-restrictions, WAF rules or signed-URL
+The signed URL is presigned with the credentials the checks run with, on the bucket's S3
+endpoint; Transloadit signs with the step's credentials, and whether it signs `url_prefix`'s
+host is not documented. With temporary credentials a presigned URL stops working when they
+expire, whatever `sign_urls_for` says. It fetches the URL from this machine: a CDN's geo-restrictions, WAF rules or signed-URL
 requirements may answer other clients differently. An answer served from a cache (`Age`,
 `X-Cache`) is reported and never counted as proof.
 
@@ -50,6 +61,8 @@ requirements may answer other clients differently. An answer served from a cache
   `BucketOwnerEnforced`.
 - 404: `url_prefix` does not lead to where files are stored (another bucket, a wrong origin
   path, or a prefix written twice, as in `…/exports/` with `path: exports/…`); correct it.
+- Signed URL refused (403): grant the export user `s3:GetObject` on `arn:aws:s3:::BUCKET/PREFIX*`
+  (the `policy` command includes it with `--sign-urls-for`), and `kms:Decrypt` under SSE-KMS.
 - 200 with a private acl at the bucket's endpoint: remove the public read grant (a bucket policy
   statement with `"Principal": "*"` and `s3:GetObject`).
 
@@ -62,7 +75,8 @@ requirements may answer other clients differently. An answer served from a cache
 - Blocking public access: https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
 - Restricting access to an S3 origin (CloudFront OAC): https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
 - CloudFront response headers (`X-Cache`, `Age`): https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-the-cache-key.html
-- Transloadit `/s3/store` `url_prefix`: https://transloadit.com/docs/robots/s3-store/
+- Transloadit `/s3/store` `url_prefix`, `sign_urls_for`: https://transloadit.com/docs/robots/s3-store/
+- Sharing objects with presigned URLs (7-day limit): https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html
 "#,
 };
 
@@ -191,6 +205,10 @@ fn verdict(read: &PublicRead, request: &Request) -> Outcome {
     }
 }
 
+mod signed;
+
+use signed::{signed_verdict, with_signed};
+
 #[async_trait]
 impl Check for PublicUrl {
     fn info(&self) -> &'static CheckInfo {
@@ -221,7 +239,24 @@ impl Check for PublicUrl {
             doubled: doubled_segments(&prefix, ctx.target.key_prefix()),
             route,
         };
-        let outcome = verdict(&probe.public_read, &request)
+        let outcome = verdict(&probe.public_read, &request);
+        let outcome = match (ctx.target.sign_urls_for, &probe.signed_read) {
+            (Some(seconds), Some(read)) => with_signed(
+                outcome,
+                signed_verdict(read, ctx, seconds),
+                ctx.target.acl,
+                seconds,
+            )
+            .with_evidence(
+                "signed_url_status",
+                match read {
+                    PublicRead::Status { status, .. } => serde_json::json!(status),
+                    _ => serde_json::Value::Null,
+                },
+            ),
+            _ => outcome,
+        };
+        let outcome = outcome
             .with_evidence("url", probe.url.as_str())
             .with_evidence(
                 "url_prefix_at_bucket_endpoint",
@@ -386,5 +421,70 @@ mod tests {
             Status::Fail,
             "Set `url_prefix: https://s3.eu-west-1.amazonaws.com/acme-exports/`",
         );
+    }
+
+    fn answered(status: u16, serves_probe: bool) -> PublicRead {
+        PublicRead::Status {
+            status,
+            serves_probe,
+            cached: None,
+            cache_headers: vec![],
+            error_code: (status == 403).then(|| "AccessDenied".to_owned()),
+            fetched: "http://127.0.0.1:9/my-bucket/k?X-Amz-Signature=… (presigned)".into(),
+        }
+    }
+
+    #[test]
+    fn signed_urls_decide_and_a_private_acl_is_no_problem() {
+        let ctx = Context::offline(crate::Target::new("my-bucket"));
+        let unsigned_refused = Outcome::pass(
+            "stored files are not publicly readable (403), as `acl: private` intends",
+        );
+        // Served to the signed GET: pass, whatever the anonymous read said.
+        let outcome = with_signed(
+            unsigned_refused.clone(),
+            signed_verdict(&answered(200, true), &ctx, 3600),
+            Acl::Private,
+            3600,
+        );
+        assert_eq!(outcome.status, Status::Pass, "{outcome:#?}");
+        assert!(outcome
+            .summary
+            .contains("signed result URLs serve the file"));
+        // Refused to the signed GET: fail naming s3:GetObject.
+        let outcome = with_signed(
+            unsigned_refused.clone(),
+            signed_verdict(&answered(403, false), &ctx, 3600),
+            Acl::Private,
+            3600,
+        );
+        assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
+        let fix = outcome.remediation.unwrap_or_default();
+        assert!(fix.contains(r#""Action":"s3:GetObject""#), "{fix}");
+        assert!(fix.contains("arn:aws:s3:::my-bucket/*"), "{fix}");
+        // Longer than S3 accepts: a warning.
+        let outcome = with_signed(
+            unsigned_refused,
+            signed_verdict(&answered(200, true), &ctx, 700_000),
+            Acl::Private,
+            700_000,
+        );
+        assert_eq!(outcome.status, Status::Warn, "{outcome:#?}");
+        assert!(
+            outcome.summary.contains("exceeds 7 days"),
+            "{}",
+            outcome.summary
+        );
+        // A public acl whose anonymous read fails still fails, signed URL or not.
+        let outcome = with_signed(
+            Outcome::fail(
+                "the stored file is not publicly readable despite `acl: public`",
+                "x",
+            ),
+            signed_verdict(&answered(200, true), &ctx, 3600),
+            Acl::Public,
+            3600,
+        );
+        assert_eq!(outcome.status, Status::Fail, "{outcome:#?}");
     }
 }

@@ -34,6 +34,15 @@ The parameters of the store step, as given with `--acl`, `--bucket-region`, `--u
   ...): a close miss (`${file.url_nam}`) fails with the variable that was meant, an unknown name
   warns; variable-like text that Transloadit stores literally (`$unique_prefix`,
   `{unique_prefix}`) fails with the variable it resembles.
+- `headers` (`--header`) holds nothing S3 refuses or the client must compute per file
+  (`Authorization`, `Host`, `Content-Length`, `Content-MD5`, `x-amz-checksum-*`, `x-amz-date`,
+  …), an `x-amz-server-side-encryption` S3 accepts (`AES256`, `aws:kms`, `aws:kms:dsse`), a KMS
+  key id only with `aws:kms`, no `x-amz-acl` contradicting `acl` (or sent with
+  `bucket-default`), no `x-amz-grant-*` beside a canned ACL, no `x-amz-tagging` beside `tags`,
+  and (warning) ASCII `x-amz-meta-*` values;
+- `tags` (`--tag`) keep S3's rules: at most 10, unique keys of 1–128 characters not starting
+  with `aws:`, values up to 256, only letters, digits, spaces and `+ - = . _ : / @`; a value
+  taken from `${file.name}` warns (file names may hold other characters).
 
 ## Why it matters
 The service builds each request and each result URL from these values verbatim. A region code
@@ -51,6 +60,10 @@ ACL settings, encryption, policies) is for the online checks; with `--offline` t
 them as not run, never as passed.
 
 ## How to fix
+- `headers`: remove what the client computes (set `check_integrity: true` for a checksum);
+  choose the ACL with `acl`, tags with `tags`; `x-amz-server-side-encryption: aws:kms` with the
+  key's ARN in `x-amz-server-side-encryption-aws-kms-key-id`.
+- `tags`: keep to S3's characters; use `${file.url_name}` rather than `${file.name}` in values.
 - `bucket_region`: use the region code shown in the S3 console next to the bucket (for example
   `eu-west-1`), or leave it out and let the service look it up.
 - `url_prefix`: write it as an absolute URL ending in `/`, such as `https://cdn.example.com/`.
@@ -65,6 +78,8 @@ them as not run, never as passed.
 ## References
 - Transloadit `/s3/store` parameters: https://transloadit.com/docs/robots/s3-store/
 - Assembly Variables: https://transloadit.com/docs/topics/assembly-variables/
+- PutObject request headers: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+- Object tagging limits: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html
 - AWS regions: https://docs.aws.amazon.com/general/latest/gr/s3.html
 "#;
 
@@ -175,6 +190,7 @@ impl Check for StoreParams {
         }
         check_path(&target.path, &mut found);
         check_key_length(&target.path, &mut found);
+        crate::store_headers::problems(target, &mut found);
 
         let acl_header = target
             .acl

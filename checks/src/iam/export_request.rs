@@ -14,14 +14,14 @@ use super::arn::{bucket_arn, object_arn};
 use super::eval::{evaluate, Decision, Evaluation, PolicyKind, Request};
 use super::policy::PolicyDocument;
 use crate::path_template::{self, Piece};
-use crate::Target;
+use crate::{store_headers, Target};
 use aws_smithy_types::date_time::{DateTime, Format};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 /// Every S3 condition key the request does not list in its context is absent: we know exactly
-/// which headers the export sends. (Tags are not sent; `aws:RequestTag` does not apply to S3
-/// object requests.)
+/// which headers the export sends. (Object tags are S3's `s3:RequestObjectTag/*` keys;
+/// `aws:RequestTag` does not apply to S3 object requests.)
 const ABSENT_KEYS: &[&str] = &["s3:*", "aws:TagKeys", "aws:RequestTag/*"];
 
 /// S3 keys every request carries but whose value depends on the export service's client, not
@@ -63,6 +63,15 @@ pub struct ExportShape<'a> {
     pub needs_location: bool,
     /// The `x-amz-server-side-encryption` value uploads send, if any.
     pub sse: Option<&'a str>,
+    /// The KMS key uploads name in `x-amz-server-side-encryption-aws-kms-key-id`, if any.
+    pub sse_kms_key: Option<&'a str>,
+    /// Other headers of the store step that S3 exposes as condition keys (storage class,
+    /// grants, object lock), as sent.
+    pub condition_headers: Vec<(String, String)>,
+    /// The object tags uploads send (`x-amz-tagging`): PutObject needs s3:PutObjectTagging too.
+    pub tags: Vec<(String, String)>,
+    /// Result URLs are presigned GETs (`sign_urls_for`): reading them needs s3:GetObject.
+    pub signed_urls: bool,
     /// Whether PutObject sends `If-None-Match: *`. Transloadit's upload does not; the dry-run
     /// probe does.
     pub if_none_match: bool,
@@ -87,6 +96,10 @@ impl<'a> ExportShape<'a> {
             acl_header: None,
             needs_location: false,
             sse: None,
+            sse_kms_key: None,
+            condition_headers: Vec::new(),
+            tags: Vec::new(),
+            signed_urls: false,
             if_none_match: false,
             secure_transport: true,
             caller_arn: None,
@@ -95,9 +108,10 @@ impl<'a> ExportShape<'a> {
         }
     }
 
-    /// The export the store step's parameters describe: its bucket, `path`, `acl` and
-    /// `bucket_region`, over HTTPS on AWS's endpoints and plain HTTP on an `http://` endpoint.
-    /// The caller is left unknown.
+    /// The export the store step's parameters describe: its bucket, `path`, `acl`,
+    /// `bucket_region`, `headers` (encryption and other headers S3 has condition keys for),
+    /// `tags` and `sign_urls_for`, over HTTPS on AWS's endpoints and plain HTTP on an `http://`
+    /// endpoint. The caller is left unknown.
     pub fn of_target(target: &'a Target) -> Self {
         let plain_http = target
             .endpoint
@@ -105,6 +119,16 @@ impl<'a> ExportShape<'a> {
             .is_some_and(|endpoint| endpoint.to_ascii_lowercase().starts_with("http://"));
         ExportShape {
             acl_header: target.acl.canned_header(),
+            sse: store_headers::step_sse(target),
+            sse_kms_key: store_headers::step_kms_key(target),
+            condition_headers: target
+                .headers
+                .iter()
+                .filter(|(name, _)| condition_key_of(name).is_some())
+                .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+                .collect(),
+            tags: store_headers::request_tags(target),
+            signed_urls: target.sign_urls_for.is_some(),
             needs_location: target.bucket_region.is_none(),
             secure_transport: !plain_http,
             partition: target.partition(),
@@ -133,15 +157,22 @@ impl<'a> ExportShape<'a> {
         sample_keys(self.path)
     }
 
-    /// Every request of the export: PutObject (and PutObjectAcl) once per sample key, then
-    /// ListBucket and GetBucketLocation on the bucket.
+    /// Every request of the export: PutObject (and PutObjectAcl, PutObjectTagging with tags,
+    /// GetObject for signed result URLs) once per sample key, then ListBucket and
+    /// GetBucketLocation on the bucket.
     pub fn requests(&self) -> Vec<ExportRequest> {
         let mut requests = Vec::new();
         for key in self.sample_keys() {
             let resource = object_arn(self.partition, self.bucket, &key);
             requests.push(self.request("s3:PutObject", resource.clone(), Some(&key)));
             if self.acl_header.is_some() {
-                requests.push(self.request("s3:PutObjectAcl", resource, Some(&key)));
+                requests.push(self.request("s3:PutObjectAcl", resource.clone(), Some(&key)));
+            }
+            if !self.tags.is_empty() {
+                requests.push(self.request("s3:PutObjectTagging", resource.clone(), Some(&key)));
+            }
+            if self.signed_urls {
+                requests.push(self.request("s3:GetObject", resource, Some(&key)));
             }
         }
         let bucket = bucket_arn(self.partition, self.bucket);
@@ -184,10 +215,21 @@ impl<'a> ExportShape<'a> {
                 if let Some(sse) = self.sse {
                     set("s3:x-amz-server-side-encryption", sse);
                 }
+                if let Some(key) = self.sse_kms_key {
+                    set("s3:x-amz-server-side-encryption-aws-kms-key-id", key);
+                }
+                for (name, value) in &self.condition_headers {
+                    if let Some(key) = condition_key_of(name) {
+                        set(&key, value);
+                    }
+                }
                 if self.if_none_match {
                     set("s3:if-none-match", "*");
                 }
+                self.tag_keys(&mut context, &mut unknown);
             }
+            // The tags of the upload, checked again by the tagging permission.
+            "s3:PutObjectTagging" => self.tag_keys(&mut context, &mut unknown),
             "s3:PutObjectAcl" => {
                 if let Some(acl) = self.acl_header {
                     set("s3:x-amz-acl", acl);
@@ -210,6 +252,53 @@ impl<'a> ExportShape<'a> {
             caller_arn: self.caller_arn.map(str::to_owned),
             caller_account: self.principal_account(),
         }
+    }
+}
+
+impl ExportShape<'_> {
+    /// `s3:RequestObjectTagKeys` and `s3:RequestObjectTag/KEY` for the tags the upload sends;
+    /// a value holding Assembly variables differs per file, so it stays unknown.
+    fn tag_keys(
+        &self,
+        context: &mut BTreeMap<String, Vec<String>>,
+        unknown: &mut Vec<&'static str>,
+    ) {
+        if self.tags.is_empty() {
+            return;
+        }
+        context.insert(
+            "s3:RequestObjectTagKeys".to_owned(),
+            self.tags.iter().map(|(k, _)| k.clone()).collect(),
+        );
+        for (key, value) in &self.tags {
+            if value.contains("${") {
+                unknown.push("s3:RequestObjectTag/*");
+            } else {
+                context.insert(format!("s3:RequestObjectTag/{key}"), vec![value.clone()]);
+            }
+        }
+    }
+}
+
+/// The condition key S3 fills from a PutObject header, for headers besides the ACL and
+/// encryption ones (Service Authorization Reference for Amazon S3, PutObject).
+fn condition_key_of(header: &str) -> Option<String> {
+    let lower = header.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "x-amz-storage-class"
+        | "x-amz-website-redirect-location"
+        | "x-amz-server-side-encryption-customer-algorithm"
+        | "x-amz-grant-read"
+        | "x-amz-grant-write"
+        | "x-amz-grant-read-acp"
+        | "x-amz-grant-write-acp"
+        | "x-amz-grant-full-control" => Some(format!("s3:{lower}")),
+        "x-amz-object-lock-mode" => Some("s3:object-lock-mode".to_owned()),
+        "x-amz-object-lock-retain-until-date" => {
+            Some("s3:object-lock-retain-until-date".to_owned())
+        }
+        "x-amz-object-lock-legal-hold" => Some("s3:object-lock-legal-hold".to_owned()),
+        _ => None,
     }
 }
 

@@ -142,3 +142,53 @@ fn a_grant_on_one_extension_depends_on_the_file_name() {
         put.evaluation.explanation
     );
 }
+
+#[test]
+fn tags_and_signed_urls_add_their_requests_and_condition_keys() {
+    let mut target = Target::new("b");
+    target.tags = vec![
+        ("project".into(), "acme".into()),
+        ("file".into(), "${file.url_name}".into()),
+    ];
+    target.sign_urls_for = Some(3600);
+    target.headers = vec![
+        ("x-amz-server-side-encryption".into(), "aws:kms".into()),
+        (
+            "x-amz-server-side-encryption-aws-kms-key-id".into(),
+            "arn:aws:kms:eu-west-1:111122223333:key/k".into(),
+        ),
+        ("x-amz-storage-class".into(), "STANDARD_IA".into()),
+    ];
+    let shape = ExportShape::of_target(&target);
+    let actions: Vec<&str> = shape.requests().iter().map(|r| r.action).collect();
+    assert!(actions.contains(&"s3:PutObjectTagging"), "{actions:?}");
+    assert!(actions.contains(&"s3:GetObject"), "{actions:?}");
+    let put = context_of(&shape, "s3:PutObject");
+    assert_eq!(put["s3:x-amz-server-side-encryption"], ["aws:kms"]);
+    assert_eq!(
+        put["s3:x-amz-server-side-encryption-aws-kms-key-id"],
+        ["arn:aws:kms:eu-west-1:111122223333:key/k"]
+    );
+    assert_eq!(put["s3:x-amz-storage-class"], ["STANDARD_IA"]);
+    assert_eq!(put["s3:RequestObjectTagKeys"], ["project", "file"]);
+    assert_eq!(put["s3:RequestObjectTag/project"], ["acme"]);
+    // A value that differs per file is unknown, not absent.
+    assert!(!put.contains_key("s3:RequestObjectTag/file"));
+    let get = context_of(&shape, "s3:GetObject");
+    assert!(!get.contains_key("s3:x-amz-server-side-encryption"));
+    // An identity policy granting only PutObject misses the tagging and the signed reads.
+    let policy = parse_policy(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListBucket","s3:GetBucketLocation"],"Resource":"arn:aws:s3:::b"},{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*"}]}"#,
+    )
+    .unwrap();
+    let verdicts = evaluate_export(&policy, PolicyKind::Identity, &shape);
+    let refused: Vec<&str> = verdicts
+        .iter()
+        .filter(|v| v.evaluation.decision != Decision::Allowed)
+        .map(|v| v.action)
+        .collect();
+    assert_eq!(
+        refused,
+        ["s3:PutObjectAcl", "s3:PutObjectTagging", "s3:GetObject"]
+    );
+}

@@ -3,6 +3,7 @@
 use super::arn::{bucket_arn, object_arn};
 use super::diagnose::RequiredAction;
 use super::policy::VARIABLES_VERSION;
+use crate::{store_headers, Target};
 use serde_json::{json, Value};
 
 /// What the upload does, and so what it needs.
@@ -19,7 +20,8 @@ pub struct PolicyRequest<'a> {
     pub acl_header: bool,
     /// Uploads send object tags.
     pub tags: bool,
-    /// Files are also read back (import).
+    /// Files are also read back: by the /s3/import Robot, or through signed result URLs
+    /// (`sign_urls_for`), which are GETs signed with the export's credentials.
     pub import: bool,
     /// The bucket encrypts with this customer-managed KMS key.
     pub kms_key_arn: Option<&'a str>,
@@ -40,6 +42,25 @@ impl<'a> PolicyRequest<'a> {
             import: false,
             kms_key_arn: None,
             principal: None,
+        }
+    }
+}
+
+impl<'a> PolicyRequest<'a> {
+    /// What the store step's parameters ask of the policy: `bucket_region`, `acl`, `tags` (or
+    /// an `x-amz-tagging` header), `sign_urls_for` (signed result URLs are GETs by the same
+    /// credentials) and a KMS key named in `headers`, for an identity policy.
+    pub fn of_target(target: &'a Target) -> Self {
+        let kms_key_arn = store_headers::step_kms_key(target)
+            .filter(|key| key.starts_with("arn:") && !key.contains(":alias/"));
+        PolicyRequest {
+            partition: target.partition(),
+            needs_location: target.bucket_region.is_none(),
+            acl_header: target.acl.canned_header().is_some(),
+            tags: !store_headers::request_tags(target).is_empty(),
+            import: target.sign_urls_for.is_some(),
+            kms_key_arn,
+            ..PolicyRequest::new(&target.bucket, target.key_prefix())
         }
     }
 }

@@ -31,6 +31,8 @@ mod footprint;
 mod multipart;
 pub mod naming;
 pub mod policy_fit;
+mod signed_url;
+mod step_request;
 
 pub use crate::public_read::{read_anonymously, PublicRead};
 pub use cleanup::{finish_interrupted_cleanups, Cleanup, Write};
@@ -38,6 +40,8 @@ pub use footprint::Footprint;
 pub use multipart::Multipart;
 pub use naming::{probe_body, validate_probe_key, KeyShape, PROBE_BODY, PROBE_LEN, PROBE_MARKER};
 pub use policy_fit::Precondition;
+pub use signed_url::MAX_SECONDS as MAX_SIGNED_URL_SECONDS;
+pub use step_request::content_md5;
 
 use crate::api_error::ApiFailure;
 use crate::facts::{ObjectLock, Versioning};
@@ -84,10 +88,15 @@ pub struct ProbeReport {
     pub run_id: String,
     pub upload: Upload,
     pub public_read: PublicRead,
+    /// With `sign_urls_for`: the GET of a URL presigned with the run's credentials, as the
+    /// signed result URL is.
+    pub signed_read: Option<PublicRead>,
     pub cleanup: Cleanup,
-    /// The `x-amz-server-side-encryption` value the upload sent because the bucket policy
-    /// demands it (so that the dry run tests everything else).
+    /// The `x-amz-server-side-encryption` value the upload sent: the store step's own, or else
+    /// the one the bucket policy demands (so that the dry run tests everything else).
     pub sse: Option<String>,
+    /// What the upload sent because of the store step's `headers` and `tags`.
+    pub step: crate::store_headers::ProbeHeaders,
     /// The conditional header the write carried.
     pub precondition: Option<Precondition>,
     /// Encryption S3 applied to the probe (from the PutObject answer), and the KMS key.
@@ -183,8 +192,10 @@ impl Context {
             run_id: self.probe_run_id().to_owned(),
             upload: Upload::NotAttempted(String::new()),
             public_read: PublicRead::NotChecked,
+            signed_read: None,
             cleanup: Cleanup::NotNeeded,
             sse: None,
+            step: crate::store_headers::probe_headers(&self.target),
             precondition: None,
             applied_sse: None,
             kms_key: None,
@@ -222,7 +233,10 @@ impl Context {
                 return report;
             }
         };
-        report.sse = self.demanded_sse().await;
+        report.sse = match crate::store_headers::step_sse(&self.target) {
+            Some(sse) => Some(sse.to_owned()),
+            None => self.demanded_sse().await,
+        };
         let shape = self.probe_shape();
         let (leftovers, listed) = self.list_leftovers(&s3, &shape).await;
         // With the lock state unknown, a retained leftover tells that every upload is kept:
@@ -336,6 +350,8 @@ impl Context {
                 body: &body,
                 acl: self.target.acl.canned_header(),
                 sse: report.sse.as_deref(),
+                kms_key: crate::store_headers::step_kms_key(&self.target),
+                tagging: report.step.tagging.as_deref(),
                 expected_owner: self.settings.expected_owner.clone(),
                 replaces_etag: first.etag.clone(),
             }
@@ -358,6 +374,10 @@ impl Context {
             .is_none_or(|prefix| crate::url_prefix::problems(prefix).is_empty());
         if prefix_is_sound {
             report.public_read = read_anonymously(&report.url).await;
+        }
+        if let Some(seconds) = self.target.sign_urls_for {
+            report.signed_read =
+                Some(signed_url::read(&s3, &self.target.bucket, &report.key, seconds).await);
         }
         report.cleanup = match &report.retention {
             Retention::Retained { until, .. } => Cleanup::Retained(until.clone()),
@@ -418,7 +438,8 @@ impl Context {
             Precondition::IfNoneMatch => request.if_none_match("*"),
             Precondition::IfMatch(etag) => request.if_match(etag),
         };
-        request.send().await.map_err(|e| ApiFailure::from_sdk(&e))
+        let step = crate::store_headers::probe_headers(&self.target);
+        step_request::send(request, &step, body, self.target.check_integrity).await
     }
 
     /// Earlier runs' abandoned probes of this shape, oldest first, and whether the listing was

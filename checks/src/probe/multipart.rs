@@ -49,6 +49,10 @@ pub(crate) struct MultipartProbe<'a> {
     pub body: &'a [u8],
     pub acl: Option<&'a str>,
     pub sse: Option<&'a str>,
+    /// The KMS key the store step names in its headers, if any.
+    pub kms_key: Option<&'a str>,
+    /// The step's tags, as `x-amz-tagging` carries them.
+    pub tagging: Option<&'a str>,
     pub expected_owner: Option<String>,
     /// The ETag of the probe's own single-part write, which the completion may replace.
     pub replaces_etag: Option<String>,
@@ -67,6 +71,8 @@ impl MultipartProbe<'_> {
             .checksum_algorithm(ChecksumAlgorithm::Crc32)
             .set_acl(self.acl.map(ObjectCannedAcl::from))
             .set_server_side_encryption(self.sse.map(ServerSideEncryption::from))
+            .set_ssekms_key_id(self.kms_key.map(str::to_owned))
+            .set_tagging(self.tagging.map(str::to_owned))
             .set_expected_bucket_owner(self.expected_owner.clone())
             .send()
             .await;

@@ -100,10 +100,16 @@ pub(super) fn certain_denial(
         } else {
             ""
         };
-        findings.fail(
-            format!("{label} denies {actions}: the policy requires uploads to send x-amz-server-side-encryption: {value}{others}, and the store step sends no such header"),
-            format!(r#"Add "headers": {{"x-amz-server-side-encryption": "{value}"}} to the store step (keeping any headers it already sets); the dry run sends this header too.{kms}"#),
-        );
+        match export.shape.sse {
+            Some(sent) => findings.fail(
+                format!("{label} denies {actions}: the policy requires uploads to send x-amz-server-side-encryption: {value}{others}, and the store step's `headers` send x-amz-server-side-encryption: {sent}"),
+                format!(r#"Set "x-amz-server-side-encryption": "{value}" in the store step's `headers`; the dry run sends the step's header as given.{kms}"#),
+            ),
+            None => findings.fail(
+                format!("{label} denies {actions}: the policy requires uploads to send x-amz-server-side-encryption: {value}{others}, and the store step sends no such header"),
+                format!(r#"Add "headers": {{"x-amz-server-side-encryption": "{value}"}} to the store step (keeping any headers it already sets); the dry run sends this header too.{kms}"#),
+            ),
+        }
         return;
     }
     // A KMS key the upload must name.
@@ -114,6 +120,13 @@ pub(super) fn certain_denial(
             .flat_map(|c| &c.values)
             .find(|value| value.starts_with("arn:"))
             .map_or("KEY-ARN", String::as_str);
+        if let Some(sent) = export.shape.sse_kms_key {
+            findings.fail(
+                format!("{label} denies {actions}: the policy requires uploads to name another KMS key in x-amz-server-side-encryption-aws-kms-key-id than the store step's {sent}"),
+                format!(r#"Set "x-amz-server-side-encryption-aws-kms-key-id": "{key}" in the store step's `headers`; the export user also needs kms:GenerateDataKey on that key."#),
+            );
+            return;
+        }
         findings.fail(
             format!("{label} denies {actions}: the policy requires uploads to name their KMS key in x-amz-server-side-encryption-aws-kms-key-id, and the store step sends no such header"),
             format!(r#"Add "headers": {{"x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": "{key}"}} to the store step (keeping any headers it already sets); the export user also needs kms:GenerateDataKey on that key."#),
