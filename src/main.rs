@@ -1,5 +1,6 @@
 //! bucket-preflight: is this S3 bucket ready to receive exported files?
 
+mod audit;
 mod cli;
 mod policy_cmd;
 mod report;

@@ -1,0 +1,4 @@
+//! The `audit` command: many targets from config files, templates, the Transloadit API and the
+//! account's bucket list, checked in one run and reported together.
+
+pub mod model;
