@@ -2,3 +2,6 @@
 //! account's bucket list, checked in one run and reported together.
 
 pub mod model;
+pub mod mute;
+#[cfg(test)]
+pub mod sample;

@@ -319,11 +319,29 @@ pub struct Fixed {
     pub since: String,
 }
 
+/// A mute (`--mute`) the operator should hear about: it expired (its findings count again) or
+/// it matched no finding in this run (stale, or its glob is wrong).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MuteNotice {
+    /// `expired` or `unmatched`.
+    pub state: &'static str,
+    pub check: String,
+    pub target: String,
+    pub reason: String,
+    pub expires: Option<String>,
+    /// The mute file and the 1-based line of the `[[mute]]` entry.
+    pub file: String,
+    pub line: usize,
+}
+
 /// What is known when the run ends.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunEnd {
     pub summary: AuditSummary,
     pub fixed: Vec<Fixed>,
+    /// Mutes that expired or matched nothing (`--mute`); empty without a mute file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mutes: Vec<MuteNotice>,
     /// `ready`, `not_ready` or `unverified`: what the exit code says.
     pub verdict: &'static str,
     pub exit_code: u8,
@@ -334,6 +352,7 @@ impl RunEnd {
         RunEnd {
             summary,
             fixed,
+            mutes: Vec::new(),
             verdict: "ready",
             exit_code: 0,
         }
