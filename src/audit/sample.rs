@@ -56,3 +56,43 @@ pub fn end(targets: &[TargetReport]) -> RunEnd {
     }
     RunEnd::new(summary, Vec::new())
 }
+
+/// A whole run over `targets`.
+pub fn run(targets: Vec<TargetReport>) -> super::model::AuditRun {
+    super::model::AuditRun {
+        header: header(),
+        end: end(&targets),
+        targets,
+    }
+}
+
+/// Two targets covering every status, a muted finding, a new one and a target-level error.
+pub fn mixed_run() -> super::model::AuditRun {
+    use super::model::{Change, Mute};
+    let mut video = target(
+        "video-exports",
+        4,
+        &[
+            ("bucket-name", Status::Pass),
+            ("result-url", Status::Warn),
+            ("block-public-access", Status::Fail),
+            ("credentials", Status::Error),
+            ("bucket-exists", Status::Skip),
+        ],
+    );
+    video.results[2].change = Some(Change::New);
+    let mut legacy = target(
+        "legacy-\u{1b}[31mred",
+        12,
+        &[("result-url", Status::Fail), ("bucket-name", Status::Pass)],
+    );
+    legacy.results[0].muted = Some(Mute {
+        reason: "old CDN & friends".to_owned(),
+        expires: Some("2027-01-31".to_owned()),
+    });
+    legacy.recount();
+    let mut broken = target("broken", 20, &[]);
+    broken.error = Some("could not assume role arn:aws:iam::111122223333:role/x".to_owned());
+    broken.recount();
+    run(vec![video, legacy, broken])
+}

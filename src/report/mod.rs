@@ -1,6 +1,7 @@
 //! Reports: one model, rendered as a terminal table, JSON or Markdown.
 
 mod json;
+pub mod junit;
 mod markdown;
 mod table;
 
