@@ -3,6 +3,7 @@
 mod json;
 pub mod junit;
 mod markdown;
+pub mod sarif;
 mod table;
 
 pub use table::TableStyle;
