@@ -234,3 +234,125 @@ async fn check_target(
         caller,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::model::{Source, SourceKind};
+    use crate::runner::Selection;
+    use async_trait::async_trait;
+    use preflight::{Category, Check, CheckInfo, Outcome, Status};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+    static MOST_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+    /// Panics on buckets named `panic-*`, hangs on `hang-*`, passes elsewhere; counts how many
+    /// targets it runs on at once.
+    struct ByBucket;
+
+    static INFO: CheckInfo = CheckInfo {
+        id: "by-bucket",
+        title: "by bucket",
+        category: Category::Bucket,
+        online: true,
+        requires: &[],
+        docs: "",
+    };
+
+    #[async_trait]
+    impl Check for ByBucket {
+        fn info(&self) -> &'static CheckInfo {
+            &INFO
+        }
+        async fn run(&self, ctx: &Context) -> Outcome {
+            let now = IN_FLIGHT.fetch_add(1, Ordering::SeqCst) + 1;
+            MOST_IN_FLIGHT.fetch_max(now, Ordering::SeqCst);
+            for _ in 0..20 {
+                tokio::task::yield_now().await;
+            }
+            IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+            let bucket = ctx.target.bucket.clone();
+            if bucket.starts_with("panic-") {
+                panic!("a bug met {bucket}");
+            }
+            if bucket.starts_with("hang-") {
+                std::future::pending::<()>().await;
+            }
+            Outcome::pass("fine")
+        }
+    }
+
+    fn group(bucket: &str) -> Group {
+        Group {
+            entries: vec![(bucket.to_owned(), Source::new(SourceKind::Config))],
+            target: Target::new(bucket),
+            connection: Connection::default(),
+            write: false,
+            problem: None,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn one_targets_panic_or_hang_is_that_targets_error_and_concurrency_is_bounded() {
+        static CHECKS: [&dyn Check; 1] = [&ByBucket];
+        let plan = Plan::with_checks(&CHECKS, &Selection::default()).unwrap();
+        let mut sessions = Sessions::default();
+        sessions.ensure(&Connection::default()).await.unwrap();
+        let mut groups: Vec<Group> = (0..40).map(|i| group(&format!("fine-{i:02}"))).collect();
+        groups.insert(7, group("panic-01"));
+        groups.insert(20, group("hang-01"));
+        let run = RunPlan {
+            plan: Arc::new(plan),
+            limits: Limits {
+                per_check: Duration::from_secs(30),
+                whole_run: Duration::from_millis(300),
+            },
+            concurrency: 3,
+        };
+        let mut reports = Vec::new();
+        run_groups(groups, &sessions, &run, |report| reports.push(report)).await;
+        assert_eq!(reports.len(), 42, "every target reported");
+        let status = |name: &str| {
+            let report = reports.iter().find(|r| r.name == name).unwrap();
+            (report.worst(), report.results[0].result.summary.clone())
+        };
+        let (panicked, why) = status("panic-01");
+        assert_eq!(panicked, Status::Error);
+        assert!(why.contains("crashed"), "{why}");
+        let (hung, why) = status("hang-01");
+        assert_eq!(hung, Status::Error);
+        assert!(why.contains("time limit"), "{why}");
+        assert!(reports
+            .iter()
+            .filter(|r| r.name.starts_with("fine-"))
+            .all(|r| r.worst() == Status::Pass));
+        let most = MOST_IN_FLIGHT.load(Ordering::SeqCst);
+        assert!(most <= 3, "{most} targets ran at once with --concurrency 3");
+    }
+
+    #[tokio::test]
+    async fn a_source_problem_is_the_entrys_error_and_runs_nothing() {
+        static CHECKS: [&dyn Check; 1] = [&ByBucket];
+        let plan = Plan::with_checks(&CHECKS, &Selection::default()).unwrap();
+        let sessions = Sessions::default();
+        let mut failed = group("");
+        failed.problem = Some("ListBuckets answered AccessDenied".into());
+        let run = RunPlan {
+            plan: Arc::new(plan),
+            limits: Limits {
+                per_check: Duration::from_secs(5),
+                whole_run: Duration::from_secs(5),
+            },
+            concurrency: 1,
+        };
+        let mut reports = Vec::new();
+        run_groups(vec![failed], &sessions, &run, |report| reports.push(report)).await;
+        assert_eq!(
+            reports[0].error.as_deref(),
+            Some("ListBuckets answered AccessDenied")
+        );
+        assert!(reports[0].results.is_empty());
+        assert_eq!(reports[0].summary.error, 1);
+    }
+}
