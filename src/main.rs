@@ -68,6 +68,17 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Audit(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(audit::run(*args)),
+            Err(err) => {
+                eprintln!("error: cannot start the async runtime: {err}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::History(_) => audit::not_implemented("the `history` command"),
         Command::Check(args) => {
             let args = *args;
             let runtime = match tokio::runtime::Builder::new_multi_thread()

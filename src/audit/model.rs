@@ -52,8 +52,10 @@ pub enum SourceKind {
     /// A `[[target]]` of the `--config` file.
     Config,
     /// A storage step of a Template or Assembly Instructions file.
+    #[allow(dead_code)] // the template source (`--template`, `[[templates]]`) builds these
     Template,
     /// A storage step of a Template fetched from the Transloadit API (`--transloadit`).
+    #[allow(dead_code)] // the Transloadit API source builds these
     Transloadit,
     /// A bucket the credentials can list (`--all-buckets`).
     Account,
@@ -99,6 +101,7 @@ impl Source {
 #[serde(rename_all = "lowercase")]
 pub enum Change {
     New,
+    #[allow(dead_code)] // the history (`--history`) marks these
     Same,
 }
 
@@ -371,6 +374,7 @@ impl RunEnd {
 }
 
 /// The whole audit document at once (the streamed JSON has exactly these fields).
+#[allow(dead_code)] // for renderers that cannot stream, and for tests
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRun {
     #[serde(flatten)]
@@ -394,4 +398,166 @@ pub trait Annotator: Send {
     fn annotate(&mut self, target: &mut TargetReport);
     /// Called once after the last target, before the verdict is concluded.
     fn finish(&mut self, end: &mut RunEnd);
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! Sample audit data for the renderers' tests, built without running anything.
+    use super::*;
+    use preflight::{registry, Acl, Evidence};
+
+    pub fn sample_header() -> RunHeader {
+        let mut header = RunHeader::new("2026-01-01T00:00:00Z".into(), None);
+        header.tool.version = "0.0.0-test";
+        header
+    }
+
+    fn result(id: &str, status: Status, summary: &str, fix: Option<&str>) -> AuditResult {
+        let info = registry::find(id).expect("a real check").info();
+        AuditResult::new(ResultEntry {
+            id: info.id,
+            title: info.title,
+            status,
+            summary: summary.into(),
+            detail: None,
+            remediation: fix.map(str::to_owned),
+            evidence: Evidence::new(),
+            duration_ms: 12,
+        })
+    }
+
+    /// Two config targets: one failing, one passing with a muted warning.
+    pub fn sample_targets() -> Vec<TargetReport> {
+        let mut source = Source::new(SourceKind::Config);
+        source.file = Some("audit.toml".into());
+        source.line = Some(7);
+        let mut video = TargetReport {
+            name: "video-exports".into(),
+            source: source.clone(),
+            profile: Some("exporter".into()),
+            role_arn: None,
+            caller: None,
+            target: Target::new("acme-video"),
+            summary: Counts::default(),
+            results: vec![
+                result("bucket-name", Status::Pass, "bucket name is valid", None),
+                result(
+                    "block-public-access",
+                    Status::Fail,
+                    "BlockPublicAcls is on: uploads with `acl: public` are refused",
+                    Some("Turn off BlockPublicAcls, or set `acl: bucket-default`."),
+                ),
+                result(
+                    "dry-run-put",
+                    Status::Skip,
+                    "blocked by block-public-access",
+                    None,
+                ),
+            ],
+            error: None,
+            same_as: Vec::new(),
+            duration_ms: 40,
+        };
+        video.results[1].change = Some(Change::New);
+        video.recount();
+        source.line = Some(14);
+        let mut archive_target = Target::new("acme-archive");
+        archive_target.acl = Acl::BucketDefault;
+        let mut archive = TargetReport {
+            name: "archive".into(),
+            source,
+            profile: None,
+            role_arn: None,
+            caller: None,
+            target: archive_target,
+            summary: Counts::default(),
+            results: vec![
+                result("bucket-name", Status::Pass, "bucket name is valid", None),
+                result(
+                    "result-url",
+                    Status::Warn,
+                    "the default `url_prefix` uses plain http://",
+                    Some("Set `url_prefix`."),
+                ),
+            ],
+            error: None,
+            same_as: Vec::new(),
+            duration_ms: 30,
+        };
+        archive.results[1].muted = Some(Mute {
+            reason: "served through the CDN".into(),
+            expires: Some("2027-01-31".into()),
+        });
+        archive.recount();
+        vec![video, archive]
+    }
+
+    pub fn sample_end(targets: &[TargetReport]) -> RunEnd {
+        let mut summary = AuditSummary::default();
+        for target in targets {
+            summary.add(target, false);
+        }
+        let mut end = RunEnd::new(summary, Vec::new());
+        end.conclude(false, FailOn::Any);
+        end
+    }
+
+    #[test]
+    fn muted_findings_count_apart_and_do_not_fail() {
+        let targets = sample_targets();
+        assert_eq!(targets[1].summary.warn, 0);
+        assert_eq!(targets[1].summary.muted, 1);
+        assert_eq!(targets[1].worst(), Status::Pass);
+        let end = sample_end(&targets);
+        assert_eq!(end.summary.targets, 2);
+        assert_eq!(end.summary.targets_failing, 1);
+        assert_eq!(end.exit_code, 1);
+        assert_eq!(end.verdict, "not_ready");
+    }
+
+    #[test]
+    fn fail_on_new_counts_only_new_fails() {
+        let mut targets = sample_targets();
+        assert_eq!(
+            targets[0].summary.verdict(false, FailOn::New),
+            Verdict::Failed
+        );
+        targets[0].results[1].change = Some(Change::Same);
+        targets[0].recount();
+        assert_eq!(
+            targets[0].summary.verdict(false, FailOn::New),
+            Verdict::Ready
+        );
+        assert_eq!(
+            targets[0].summary.verdict(false, FailOn::Any),
+            Verdict::Failed
+        );
+    }
+
+    #[test]
+    fn a_target_that_could_not_be_checked_is_an_error() {
+        let mut target = sample_targets().remove(1);
+        target.results.clear();
+        target.error = Some("ListBuckets answered AccessDenied".into());
+        target.recount();
+        assert_eq!(target.worst(), Status::Error);
+        assert_eq!(
+            target.summary.verdict(false, FailOn::Any),
+            Verdict::Unverified
+        );
+    }
+
+    #[test]
+    fn results_serialise_as_check_does_plus_the_annotations() {
+        let targets = sample_targets();
+        let value = serde_json::to_value(&targets[1].results[1]).unwrap();
+        assert_eq!(value["id"], "result-url");
+        assert_eq!(value["status"], "warn");
+        assert_eq!(value["muted"]["reason"], "served through the CDN");
+        assert_eq!(value["muted"]["expires"], "2027-01-31");
+        assert_eq!(value["change"], serde_json::Value::Null);
+        let value = serde_json::to_value(&targets[0].results[1]).unwrap();
+        assert_eq!(value["change"], "new");
+        assert_eq!(value["muted"], serde_json::Value::Null);
+    }
 }

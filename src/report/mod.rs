@@ -1,5 +1,7 @@
 //! Reports: one model, rendered as a terminal table, JSON or Markdown.
 
+pub mod audit_json;
+pub mod audit_table;
 mod json;
 pub mod junit;
 mod markdown;
