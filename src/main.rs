@@ -78,7 +78,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::History(_) => audit::not_implemented("the `history` command"),
+        Command::History(args) => audit::history_cmd::run(args),
         Command::Check(args) => {
             let args = *args;
             let runtime = match tokio::runtime::Builder::new_multi_thread()

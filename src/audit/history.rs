@@ -14,6 +14,8 @@ use preflight::Status;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// `PRAGMA application_id` of a history database ("BPFH"): tells ours from other SQLite files.
@@ -246,6 +248,7 @@ impl History {
             run_id,
             fixed: Vec::new(),
             failure: None,
+            failed: Arc::new(AtomicBool::new(false)),
         })
     }
 }
@@ -288,17 +291,21 @@ pub struct HistoryRecorder {
     run_id: i64,
     fixed: Vec<Fixed>,
     failure: Option<String>,
+    failed: Arc<AtomicBool>,
 }
 
 impl HistoryRecorder {
+    #[cfg(test)]
     /// The first error that kept a target from being recorded (then its findings carry no
     /// `change`, and `--fail-on new` cannot be trusted: the caller should exit 3).
     pub fn failure(&self) -> Option<&str> {
         self.failure.as_deref()
     }
 
-    pub fn run_id(&self) -> i64 {
-        self.run_id
+    /// Set once a target could not be recorded; shared so the caller can read it after the
+    /// recorder was handed to the run as an annotator.
+    pub fn failure_flag(&self) -> Arc<AtomicBool> {
+        self.failed.clone()
     }
 
     /// Compares `target` with its previous run, marks its findings, and stores it; returns
@@ -416,6 +423,7 @@ impl Annotator for HistoryRecorder {
                     result.change = None;
                 }
                 target.recount();
+                self.failed.store(true, Ordering::Relaxed);
                 self.failure.get_or_insert_with(|| err.to_string());
             }
         }
@@ -423,6 +431,12 @@ impl Annotator for HistoryRecorder {
 
     fn finish(&mut self, end: &mut RunEnd) {
         end.fixed.append(&mut self.fixed);
+        if let Some(failure) = &self.failure {
+            eprintln!(
+                "error: some targets could not be recorded in the history, so they carry no new/same marks: {}",
+                crate::printable(failure)
+            );
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod history;
+pub mod history_cmd;
 pub mod model;
 pub mod mute;
 pub mod run;
@@ -19,6 +20,8 @@ pub mod sources;
 use crate::cli::{AuditArgs, AuditFormat, ColourChoice, FailOnArg};
 use crate::report::audit_json::AuditJson;
 use crate::report::audit_table::AuditTable;
+use crate::report::junit::JunitWriter;
+use crate::report::sarif::SarifWriter;
 use crate::report::{redact_text, TableStyle};
 use crate::runner::{self, Limits, Selection};
 use crate::{bad_input, USAGE_ERROR};
@@ -38,23 +41,18 @@ pub fn not_implemented(what: &str) -> ExitCode {
 
 /// The flags this build cannot honour yet, each refused by name.
 fn unsupported(args: &AuditArgs) -> Option<String> {
-    let format = |f: AuditFormat| !matches!(f, AuditFormat::Table | AuditFormat::Json);
+    let format = |f: AuditFormat| f == AuditFormat::Markdown;
     if !args.template.is_empty() {
         Some("--template".into())
     } else if args.transloadit {
         Some("--transloadit".into())
-    } else if args.mute.is_some() {
-        Some("--mute".into())
-    } else if args.history.is_some() {
-        Some("--history".into())
-    } else if args.fail_on == FailOnArg::New {
-        Some("--fail-on new".into())
-    } else if !args.report.is_empty() {
-        Some("--report".into())
     } else if format(args.format) {
         Some(format!("--format {}", args.format.as_str()))
     } else {
-        None
+        args.report
+            .iter()
+            .find(|(f, _)| format(*f))
+            .map(|(f, _)| format!("--report {}=…", f.as_str()))
     }
 }
 
@@ -75,6 +73,30 @@ pub async fn run(args: AuditArgs) -> ExitCode {
     if let Err(message) = args.aws.validate_environment() {
         return bad_input(&message);
     }
+    if args.fail_on == FailOnArg::New && args.history.is_none() {
+        return bad_input(
+            "--fail-on new needs --history FILE: new is counted against the previous run recorded there",
+        );
+    }
+    // Mutes and history are read before anything runs: a bad file is exit 2, not a lost run.
+    let mutes = match &args.mute {
+        Some(path) => match mute::MuteList::load(path) {
+            Ok(list) => Some(list),
+            Err(message) => return bad_input(&message),
+        },
+        None => None,
+    };
+    let history = match &args.history {
+        Some(path) => match history::History::open(path) {
+            Ok(history) => Some(history),
+            Err(err) if err.exit_code() == USAGE_ERROR => return bad_input(&err.to_string()),
+            Err(err) => {
+                eprintln!("error: {}", crate::printable(&err.to_string()));
+                return ExitCode::from(err.exit_code());
+            }
+        },
+        None => None,
+    };
     let config = match &args.config {
         Some(path) => match config::load(path) {
             Ok(config) => Some(config),
@@ -149,34 +171,62 @@ pub async fn run(args: AuditArgs) -> ExitCode {
         },
         None => Box::new(std::io::stdout()),
     };
-    let mut sinks: Vec<Box<dyn AuditSink>> = vec![match args.format {
-        AuditFormat::Json => Box::new(AuditJson::new(out)),
-        _ => {
-            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            let colour = !no_color
-                && (args.color == ColourChoice::Always
-                    || (args.color == ColourChoice::Auto
-                        && !to_file
-                        && std::io::stdout().is_terminal()));
-            Box::new(AuditTable::new(
-                out,
-                TableStyle {
-                    colour,
-                    width: Some(crate::table_width()),
-                    verbose: args.verbose,
-                    strict: args.strict,
-                    quiet: false,
-                },
-            ))
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let colour = !no_color
+        && (args.color == ColourChoice::Always
+            || (args.color == ColourChoice::Auto && !to_file && std::io::stdout().is_terminal()));
+    let table_style = |colour| TableStyle {
+        colour,
+        width: Some(crate::table_width()),
+        verbose: args.verbose,
+        strict: args.strict,
+        quiet: false,
+    };
+    let mut sinks: Vec<Box<dyn AuditSink>> = vec![sink_for(args.format, out, table_style(colour))];
+    // --report FORMAT=FILE: more formats from the same run, each streamed to its file.
+    let mut report_files = Vec::new();
+    for (format, path) in &args.report {
+        match std::fs::File::create(path) {
+            Ok(file) => {
+                sinks.push(sink_for(
+                    *format,
+                    Box::new(std::io::BufWriter::new(file)),
+                    table_style(false),
+                ));
+                report_files.push(path.display().to_string());
+            }
+            Err(err) => {
+                return bad_input(&format!(
+                    "cannot write --report {}={}: {err}",
+                    format.as_str(),
+                    path.display()
+                ))
+            }
         }
-    }];
-    // Mutes and history plug in here (--mute, --history).
-    let mut annotators: Vec<Box<dyn Annotator>> = Vec::new();
+    }
 
     let header = RunHeader::new(
         crate::report::rfc3339(started_at),
         shard.map(|s| s.to_string()),
     );
+    // Mutes first, so the history records which findings were muted.
+    let mut annotators: Vec<Box<dyn Annotator>> = Vec::new();
+    if let Some(list) = mutes {
+        annotators.push(Box::new(list.ledger(mute::today_utc())));
+    }
+    let mut history_failed = None;
+    if let Some(history) = history {
+        match history.start_run(&header) {
+            Ok(recorder) => {
+                history_failed = Some(recorder.failure_flag());
+                annotators.push(Box::new(recorder));
+            }
+            Err(err) => {
+                eprintln!("error: {}", crate::printable(&err.to_string()));
+                return ExitCode::from(err.exit_code());
+            }
+        }
+    }
     let mut write_error: Option<std::io::Error> = None;
     let mut deliver = |result: std::io::Result<()>| {
         if let Err(err) = result {
@@ -228,15 +278,29 @@ pub async fn run(args: AuditArgs) -> ExitCode {
         FailOnArg::New => FailOn::New,
     };
     end.conclude(args.strict, fail_on);
+    for notice in &end.mutes {
+        eprintln!("note: {}", crate::printable(&mute::describe(notice)));
+    }
+    // A target the history could not record has no new/same marks: `--fail-on new` cannot
+    // vouch for it, so a clean run is "could not verify everything", never "ready".
+    if history_failed.is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed))
+        && end.exit_code == 0
+    {
+        end.exit_code = 3;
+        end.verdict = "unverified";
+    }
     for sink in &mut sinks {
         deliver(sink.finish(&end));
     }
     if let Some(err) = write_error {
-        let place = args
+        let mut place = args
             .output
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "stdout".into());
+        if !report_files.is_empty() {
+            place = format!("{place} or {}", report_files.join(", "));
+        }
         // A closed pipe (`| head`) is the reader's choice, not a failure of the audit.
         if err.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("error: cannot write the report to {place}: {err}");
@@ -244,6 +308,21 @@ pub async fn run(args: AuditArgs) -> ExitCode {
         }
     }
     ExitCode::from(end.exit_code)
+}
+
+/// The report writer for `format`, streaming into `out`.
+fn sink_for(
+    format: AuditFormat,
+    out: Box<dyn Write + Send>,
+    style: TableStyle,
+) -> Box<dyn AuditSink> {
+    match format {
+        AuditFormat::Json => Box::new(AuditJson::new(out)),
+        AuditFormat::Junit => Box::new(JunitWriter::new(out)),
+        AuditFormat::Sarif => Box::new(SarifWriter::new(out)),
+        // Markdown is refused before the run (`unsupported`).
+        AuditFormat::Table | AuditFormat::Markdown => Box::new(AuditTable::new(out, style)),
+    }
 }
 
 /// Targets done/total, failing so far and elapsed time on stderr, only when stderr is a

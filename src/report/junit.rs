@@ -26,6 +26,7 @@ impl<W: Write> JunitWriter<W> {
     }
 
     /// The underlying writer, after `finish`.
+    #[cfg(test)]
     pub fn into_inner(self) -> W {
         self.xml.into_inner()
     }

@@ -39,6 +39,7 @@ impl<W: Write> SarifWriter<W> {
         }
     }
 
+    #[cfg(test)]
     pub fn into_inner(self) -> W {
         self.out
     }
