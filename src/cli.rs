@@ -246,7 +246,7 @@ pub struct AuditArgs {
     pub all_buckets: bool,
 
     /// How many targets are checked at the same time.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub concurrency: u32,
 
     /// Check only shard K of N (a deterministic split by target name), e.g. `--shard 2/4`.
