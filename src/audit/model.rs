@@ -313,7 +313,7 @@ impl AuditSummary {
     }
 }
 
-/// A check that failed in the previous run of a target and passes now (`--history`).
+/// A check that failed (or warned) in the previous run of a target and passes now (`--history`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fixed {
     pub target: String,
