@@ -424,3 +424,16 @@ fn flags_not_built_yet_are_refused_not_ignored() {
         assert!(stderr.contains("not implemented yet"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_history_command_is_refused_until_built() {
+    let out = Command::cargo_bin("bucket-preflight")
+        .unwrap()
+        .env_clear()
+        .envs(support::isolated_env())
+        .args(["history", "--history", "h.db"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented yet"));
+}

@@ -89,7 +89,7 @@ def write_config(path, endpoint, names):
 
 
 def run_audit(binary, config, endpoint, concurrency, env):
-    """Wall time, exit code and peak RSS (MiB) of one audit run."""
+    """Wall time, exit code, peak RSS (MiB) and CPU seconds (user + system) of one audit run."""
     command = [
         binary, "audit", "--config", config, "--endpoint-url", endpoint, "--path-style",
         "--concurrency", str(concurrency), "--format", "json", "--output", config + ".json",
@@ -102,7 +102,7 @@ def run_audit(binary, config, endpoint, concurrency, env):
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1, 3):
         raise SystemExit(f"the audit exited {code}:\n{stderr}")
-    return wall, code, usage.ru_maxrss / 1024
+    return wall, code, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def ceiling(moto_port, requests, threads=16):
@@ -167,22 +167,27 @@ def main():
             config = os.path.join(home, f"audit-{count}.toml")
             write_config(config, endpoint, names[:count])
             before = len(moto.requests)
-            wall, code, rss = run_audit(args.binary, config, endpoint, args.concurrency, env)
+            load = os.getloadavg()[0]
+            wall, code, rss, cpu = run_audit(args.binary, config, endpoint, args.concurrency, env)
             served = moto.requests[before:]
             rate = ceiling(moto.port, served)
+            # The same reads through the latency proxy by 64 clients at once: what the proxy
+            # itself lets through on this machine (it is one Python process).
+            through_proxy = ceiling(proxy_port, served, threads=64)
             floor = len(served) / rate if rate else float("nan")
-            rows.append((count, wall, code, len(served), rss, rate, floor))
+            rows.append((count, wall, code, len(served), rss, cpu, rate, floor, load, through_proxy))
     finally:
         proxy.kill()
         moto.process.kill()
 
     print(f"\nAudit of N buckets, full checks and dry run, {args.rtt_ms:.0f} ms round trip, "
           f"--concurrency {args.concurrency}:\n")
-    print("| buckets | wall time | requests | emulator ceiling | fastest possible | wall / fastest | peak RSS | exit |")
-    print("|---|---|---|---|---|---|---|---|")
-    for count, wall, code, requests, rss, rate, floor in rows:
+    print("| buckets | wall time | requests | emulator ceiling | fastest possible | wall / fastest | audit rate | proxy ceiling | peak RSS | tool CPU | load before | exit |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for count, wall, code, requests, rss, cpu, rate, floor, load, proxy_rate in rows:
         print(f"| {count} | {wall:.1f} s | {requests} | {rate:.0f} req/s | {floor:.1f} s | "
-              f"{wall / floor:.2f}× | {rss:.0f} MiB | {code} |")
+              f"{wall / floor:.2f}× | {requests / wall:.0f} req/s | {proxy_rate:.0f} req/s | "
+              f"{rss:.0f} MiB | {cpu:.1f} s | {load:.1f} | {code} |")
 
 
 if __name__ == "__main__":
