@@ -426,14 +426,16 @@ fn flags_not_built_yet_are_refused_not_ignored() {
 }
 
 #[test]
-fn the_history_command_is_refused_until_built() {
+fn the_history_command_on_a_missing_file_is_exit_2_and_creates_nothing() {
+    let missing = std::env::temp_dir().join(format!("bp-no-history-{}.db", std::process::id()));
     let out = Command::cargo_bin("bucket-preflight")
         .unwrap()
         .env_clear()
         .envs(support::isolated_env())
-        .args(["history", "--history", "h.db"])
+        .args(["history", "--history", &missing.display().to_string()])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented yet"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no history database"));
+    assert!(!missing.exists());
 }
