@@ -1,5 +1,6 @@
 //! bucket-preflight: is this S3 bucket ready to receive exported files?
 
+mod audit;
 mod cli;
 mod diagnose;
 mod policy_cmd;
@@ -91,6 +92,17 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Audit(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(audit::run(*args)),
+            Err(err) => {
+                eprintln!("error: cannot start the async runtime: {err}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::History(args) => audit::history_cmd::run(args),
         Command::Check(args) => {
             let args = *args;
             let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -45,6 +45,9 @@ pub struct SessionOptions {
     pub credentials_provider: Option<SharedCredentialsProvider>,
     /// The HTTP client under every AWS call (tests replay recorded AWS responses through it).
     pub http_client: Option<SharedHttpClient>,
+    /// The SDK's adaptive retry (client-side rate limiting on `SlowDown`, 503 and throttling),
+    /// for runs that send many requests at once, such as an audit of many buckets.
+    pub adaptive_retry: bool,
 }
 
 /// Credentials as far as reports may know them: never the secret, never the token.
@@ -200,6 +203,9 @@ impl Session {
                 }
                 if let Some(http_client) = &self.options.http_client {
                     loader = loader.http_client(http_client.clone());
+                }
+                if self.options.adaptive_retry {
+                    loader = loader.retry_config(aws_config::retry::RetryConfig::adaptive());
                 }
                 loader.load().await
             })

@@ -1,9 +1,13 @@
 //! Reports: one model, rendered as a terminal table, JSON or Markdown.
 
 mod fixes;
+pub mod audit_json;
+pub mod audit_table;
 mod json;
+pub mod junit;
 mod markdown;
 mod scope;
+pub mod sarif;
 mod table;
 
 pub use scope::{RunLimits, Scope};
