@@ -64,6 +64,7 @@ pub async fn run(args: AuditArgs) -> ExitCode {
         only: args.only.clone(),
         skip: args.skip.clone(),
         offline: false,
+        not_applicable: Vec::new(),
     };
     let plan = match runner::Plan::new(&selection) {
         Ok(plan) => Arc::new(plan),

@@ -307,7 +307,7 @@ impl AuditSummary {
         match target.summary.verdict(strict, FailOn::Any) {
             Verdict::Failed => self.targets_failing += 1,
             Verdict::Unverified => self.targets_unverified += 1,
-            Verdict::Ready => {}
+            Verdict::Ready | Verdict::Limited => {}
         }
         self.counts.absorb(&target.summary);
     }
@@ -364,12 +364,8 @@ impl RunEnd {
     /// Sets `verdict` and `exit_code` from the summary.
     pub fn conclude(&mut self, strict: bool, fail_on: FailOn) {
         let verdict = self.summary.counts.verdict(strict, fail_on);
-        self.verdict = match verdict {
-            Verdict::Ready => "ready",
-            Verdict::Failed => "not_ready",
-            Verdict::Unverified => "unverified",
-        };
-        self.exit_code = verdict as u8;
+        self.verdict = verdict.as_str();
+        self.exit_code = verdict.exit_code();
     }
 }
 
