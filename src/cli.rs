@@ -63,8 +63,15 @@ const CHECK_EXAMPLES: &str = "Examples:
       --url-prefix http://127.0.0.1:9000/my-bucket/
   AWS_PROFILE=admin bucket-preflight check my-bucket \\
       --principal arn:aws:iam::111122223333:user/exporter
+  # a private bucket under SSE-KMS with tagged files and signed result URLs
+  bucket-preflight check my-bucket --acl private --bucket-region eu-west-1 \\
+      --header 'x-amz-server-side-encryption: aws:kms' \\
+      --header 'x-amz-server-side-encryption-aws-kms-key-id: arn:aws:kms:eu-west-1:111122223333:key/…' \\
+      --tag project=acme --sign-urls-for 3600 --check-integrity
+  bucket-preflight check --template template.json --step exported   # the store step of a Template
 
-Exit codes: 0 ready, 1 a check failed, 2 bad input, 3 could not verify everything.
+Exit codes: 0 ready (or a limited run: the verdict says what it did not establish), 1 a check
+failed, 2 bad input, 3 could not verify everything.
 Documentation of a check: bucket-preflight explain <CHECK-ID>.";
 
 /// The store step's parameters, shared by `check` and `policy` (the bucket is each command's
@@ -296,6 +303,15 @@ pub struct DiagnoseArgs {
     /// The bucket, when the error does not name it (`s3://name` is accepted too).
     #[arg(long, value_name = "BUCKET", value_parser = parse_bucket)]
     pub bucket: Option<String>,
+
+    /// The store step the failed export ran: `--template FILE [--step NAME]` (the step the
+    /// error names, when the file has it). Flags given here override the step's values.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+
+    /// The step's inline keys, when the template has them: the identity the export used.
+    #[arg(skip)]
+    pub inline_credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
 
     /// The store step's `acl`, as the Template sets it (default: public, Transloadit's).
     #[arg(long, value_parser = PossibleValuesParser::new(Acl::VALUES).map(|s| s.parse::<Acl>().expect("a possible value")))]
@@ -793,7 +809,14 @@ mod tests {
                 .join(" ")
         };
         let help_words = words(&help);
-        for line in examples.lines().filter(|l| !l.trim().is_empty()) {
+        // One command per entry: continuation lines joined, comment lines left out.
+        let commands = examples
+            .replace("\\\n", " ")
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        for line in &commands {
             let command = words(line.split(" #").next().unwrap());
             assert!(
                 help_words.contains(&command),

@@ -48,6 +48,7 @@ enum Disposition {
 }
 
 /// The checks to report on, in registry order, and whether each one runs.
+#[derive(Clone)]
 pub struct Plan(Vec<(&'static dyn Check, Disposition)>);
 
 impl Plan {

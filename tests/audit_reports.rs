@@ -82,6 +82,10 @@ impl Estate {
             .envs(self.emulator.env())
             .current_dir(&self.dir)
             .args(["audit", "--config", &self.config])
+            // No probe: the emulator does not enforce Block Public Access or disabled ACLs, so
+            // an accepted probe would reconcile those predictions into warnings; without it
+            // they stand as the fails these tests track.
+            .arg("--no-write")
             .args(args)
             .args(self.emulator.endpoint_args())
             .output()
@@ -143,6 +147,7 @@ reason = "stale"
     )
     .unwrap();
     let (junit, sarif) = (estate.file("a.xml"), estate.file("a.sarif"));
+    let markdown = estate.file("a.md");
     let (code, stdout, stderr) = estate.audit(&[
         "--format",
         "json",
@@ -152,10 +157,26 @@ reason = "stale"
         &format!("junit={junit}"),
         "--report",
         &format!("sarif={sarif}"),
+        "--report",
+        &format!("markdown={markdown}"),
     ]);
     assert_eq!(code, 1, "beta and delta fail: {stderr}");
     let report = json(&stdout, &stderr);
     assert_eq!(report["summary"]["targets"], 5);
+    // The Markdown from the same run: a row per target, the muted finding said as muted.
+    let md = std::fs::read_to_string(&markdown).unwrap();
+    for t in report["targets"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        assert!(
+            md.contains(&format!("| `{name}` |")),
+            "{name} missing:\n{md}"
+        );
+    }
+    assert!(
+        md.contains("*(muted: legacy bucket, private on purpose)*"),
+        "{md}"
+    );
+    assert!(md.contains("Verdict: `not_ready` (exit 1)"), "{md}");
 
     // The live mute: still reported, as muted with its reason, and not counted as a fail.
     let epsilon = target(&report, "legacy-epsilon");

@@ -283,3 +283,40 @@ fn explain_knows_transloadit_codes_too() {
         assert!(stdout.contains(&format!("- `{check}`")), "{stdout}");
     }
 }
+
+#[test]
+fn the_template_supplies_the_failed_steps_bucket_and_acl() {
+    let dir = std::env::temp_dir().join(format!("bp-diagnose-template-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = dir.join("t.json");
+    std::fs::write(
+        &template,
+        r#"{"steps": {
+  "other": {"robot": "/s3/store", "bucket": "other-bucket", "acl": "private", "credentials": "c"},
+  "exported": {"robot": "/s3/store", "bucket": "tmpl-exports", "acl": "public", "credentials": "c"}
+}}"#,
+    )
+    .unwrap();
+    let status = json!({
+        "ok": null,
+        "error": "S3_STORE_ACCESS_DENIED",
+        "step": "exported",
+        "message": "AccessControlListNotSupported: The bucket does not allow ACLs",
+    })
+    .to_string();
+    let template = template.display().to_string();
+    // No --step: the step the error names is the one read from the file.
+    let run = offline(&status, &["--template", &template, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let report = json_of(&run);
+    assert_eq!(report["checks"]["bucket"], "tmpl-exports", "{report}");
+    // A step the file does not have is exit 2 listing the storage steps.
+    let run = offline(&status, &["--template", &template, "--step", "nope"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("exported") && run.stderr.contains("other"),
+        "{}",
+        run.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -13,8 +13,8 @@ mod faults;
 mod partitions;
 mod public_urls;
 mod simulation_context;
-mod verdicts;
 mod step_parameters;
+mod verdicts;
 
 const ACCESS_DENIED: &str = "Access Denied";
 

@@ -16,10 +16,12 @@ pub mod run;
 pub mod sample;
 pub mod shard;
 pub mod sources;
+pub mod template_source;
 pub mod transloadit_api;
 
 use crate::cli::{AuditArgs, AuditFormat, ColourChoice, FailOnArg};
 use crate::report::audit_json::AuditJson;
+use crate::report::audit_markdown::AuditMarkdown;
 use crate::report::audit_table::AuditTable;
 use crate::report::junit::JunitWriter;
 use crate::report::sarif::SarifWriter;
@@ -33,33 +35,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A flag whose feature another part of the work provides: refused, never silently ignored.
-pub fn not_implemented(what: &str) -> ExitCode {
-    bad_input(&format!(
-        "{what} is not implemented yet in this build of bucket-preflight"
-    ))
-}
-
-/// The flags this build cannot honour yet, each refused by name.
-fn unsupported(args: &AuditArgs) -> Option<String> {
-    let format = |f: AuditFormat| f == AuditFormat::Markdown;
-    if !args.template.is_empty() {
-        Some("--template".into())
-    } else if format(args.format) {
-        Some(format!("--format {}", args.format.as_str()))
-    } else {
-        args.report
-            .iter()
-            .find(|(f, _)| format(*f))
-            .map(|(f, _)| format!("--report {}=…", f.as_str()))
-    }
-}
-
 pub async fn run(args: AuditArgs) -> ExitCode {
     let started_at = std::time::SystemTime::now();
-    if let Some(flag) = unsupported(&args) {
-        return not_implemented(&flag);
-    }
     let selection = Selection {
         only: args.only.clone(),
         skip: args.skip.clone(),
@@ -67,6 +44,14 @@ pub async fn run(args: AuditArgs) -> ExitCode {
         not_applicable: Vec::new(),
     };
     let plan = match runner::Plan::new(&selection) {
+        Ok(plan) => Arc::new(plan),
+        Err(err) => return bad_input(&err.to_string()),
+    };
+    // Stores that are not AWS (other Robots, a custom `host`): AWS-only checks skip.
+    let other_store_plan = match runner::Plan::new(&Selection {
+        not_applicable: preflight::transloadit::robots::AWS_ONLY_CHECKS.to_vec(),
+        ..selection.clone()
+    }) {
         Ok(plan) => Arc::new(plan),
         Err(err) => return bad_input(&err.to_string()),
     };
@@ -104,15 +89,7 @@ pub async fn run(args: AuditArgs) -> ExitCode {
         },
         None => None,
     };
-    if let Some(config) = &config {
-        if let Some(glob) = config.templates.first() {
-            return not_implemented(&format!(
-                "[[templates]] (in {} at line {})",
-                config.file, glob.line
-            ));
-        }
-    }
-    if config.is_none() && !args.all_buckets {
+    if config.is_none() && !args.all_buckets && args.template.is_empty() && !args.transloadit {
         return bad_input(
             "no targets: give --config FILE (a TOML list of [[target]]s), --template FILE, --transloadit or --all-buckets",
         );
@@ -133,6 +110,37 @@ pub async fn run(args: AuditArgs) -> ExitCode {
     if let Some(config) = &config {
         entries.extend(sources::config_entries(config, &cli, !args.no_write));
     }
+    let credentials = config
+        .as_ref()
+        .map(|c| c.credentials.clone())
+        .unwrap_or_default();
+    let mut template_files: Vec<(String, Option<String>)> = args
+        .template
+        .iter()
+        .map(|path| (path.display().to_string(), None))
+        .collect();
+    if let Some(config) = &config {
+        for glob in &config.templates {
+            match template_paths(config, glob) {
+                Ok(paths) => template_files.extend(paths.into_iter().map(|p| (p, None))),
+                Err(message) => return bad_input(&message),
+            }
+        }
+    }
+    for (file, _) in &template_files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(text) => text,
+            Err(err) => return bad_input(&format!("cannot read template {file}: {err}")),
+        };
+        let origin = template_source::Origin {
+            kind: model::SourceKind::Template,
+            file,
+        };
+        match template_source::entries(&origin, &text, &credentials, &cli, !args.no_write) {
+            Ok(found) => entries.extend(found),
+            Err(message) => return bad_input(&message),
+        }
+    }
     if args.transloadit {
         let templates = match transloadit_api::Client::from_env() {
             Ok(client) => client.templates().await,
@@ -146,13 +154,27 @@ pub async fn run(args: AuditArgs) -> ExitCode {
                 return ExitCode::from(err.exit_code);
             }
         };
-        // HOOK (wired at merge with the template parser, checks/src/transloadit/templates.rs):
-        // each Template's `raw` JSON goes through the same parser as `check --template`, one
-        // entry per storage step, source kind `transloadit`, `file` = the Template's id.
-        return not_implemented(&format!(
-            "--transloadit: {} Template(s) fetched, but this build cannot turn Templates into targets yet",
-            templates.len()
-        ));
+        for template in templates {
+            let origin = template_source::Origin {
+                kind: model::SourceKind::Transloadit,
+                file: &template.id,
+            };
+            let text = template.raw.to_string();
+            match template_source::entries(&origin, &text, &credentials, &cli, !args.no_write) {
+                Ok(found) => entries.extend(found),
+                // One unreadable Template is that Template's error, not the audit's.
+                Err(message) => {
+                    let mut source = model::Source::new(model::SourceKind::Transloadit);
+                    source.file = Some(template.id.clone());
+                    entries.push(template_source::problem_entry(
+                        template.name.clone(),
+                        source,
+                        message,
+                        false,
+                    ));
+                }
+            }
+        }
     }
     if args.all_buckets {
         let connection = Connection {
@@ -261,6 +283,7 @@ pub async fn run(args: AuditArgs) -> ExitCode {
     let progress = Progress::new(groups.iter().map(|g| g.entries.len()).sum());
     let run_plan = run::RunPlan {
         plan,
+        other_store_plan,
         limits: Limits {
             per_check: Duration::from_secs(args.check_timeout),
             whole_run: Duration::from_secs(args.target_timeout),
@@ -341,8 +364,8 @@ fn sink_for(
         AuditFormat::Json => Box::new(AuditJson::new(out)),
         AuditFormat::Junit => Box::new(JunitWriter::new(out)),
         AuditFormat::Sarif => Box::new(SarifWriter::new(out)),
-        // Markdown is refused before the run (`unsupported`).
-        AuditFormat::Table | AuditFormat::Markdown => Box::new(AuditTable::new(out, style)),
+        AuditFormat::Markdown => Box::new(AuditMarkdown::new(out)),
+        AuditFormat::Table => Box::new(AuditTable::new(out, style)),
     }
 }
 
@@ -377,4 +400,31 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// The files a `[[templates]]` glob matches, relative to the config file's directory; a glob
+/// that is malformed or matches nothing is bad input, naming the config line.
+fn template_paths(
+    config: &config::AuditConfig,
+    glob: &config::TemplateGlob,
+) -> Result<Vec<String>, String> {
+    let pattern = config.dir.join(&glob.pattern);
+    let pattern = pattern.to_string_lossy();
+    let paths = ::glob::glob(&pattern).map_err(|e| {
+        format!(
+            "{}:{}: [[templates]] path `{}` is not a valid glob: {e}",
+            config.file, glob.line, glob.pattern
+        )
+    })?;
+    let found: Vec<String> = paths
+        .filter_map(Result::ok)
+        .map(|p| p.display().to_string())
+        .collect();
+    if found.is_empty() {
+        return Err(format!(
+            "{}:{}: [[templates]] path `{}` matches no file",
+            config.file, glob.line, glob.pattern
+        ));
+    }
+    Ok(found)
 }

@@ -52,10 +52,8 @@ pub enum SourceKind {
     /// A `[[target]]` of the `--config` file.
     Config,
     /// A storage step of a Template or Assembly Instructions file.
-    #[allow(dead_code)] // the template source (`--template`, `[[templates]]`) builds these
     Template,
     /// A storage step of a Template fetched from the Transloadit API (`--transloadit`).
-    #[allow(dead_code)] // the Transloadit API source builds these
     Transloadit,
     /// A bucket the credentials can list (`--all-buckets`).
     Account,
@@ -83,6 +81,10 @@ pub struct Source {
     pub step: Option<String>,
     /// 1-based line of the `[[target]]` or the step in `file`, when known.
     pub line: Option<u32>,
+    /// What the source says about this target that the user should know (unknown parameters
+    /// of a step, whose credentials the checks ran with).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Source {
@@ -92,6 +94,7 @@ impl Source {
             file: None,
             step: None,
             line: None,
+            notes: Vec::new(),
         }
     }
 }

@@ -79,6 +79,18 @@ pub async fn connect(connection: &Connection) -> Result<Connected, String> {
     };
     if let Some(role_arn) = &connection.role_arn {
         options.credentials_provider = Some(assume_role(connection, role_arn, sts_endpoint).await);
+    } else if let Some(keys) = &connection.inline_keys {
+        options.credentials_provider = Some(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(
+                    &keys.key,
+                    &keys.secret,
+                    keys.session_token.clone(),
+                    None,
+                    "the store step's inline key and secret",
+                ),
+            ),
+        );
     }
     Ok(Connected {
         session: Arc::new(Session::new(options).await),
@@ -119,6 +131,8 @@ async fn assume_role(
 /// What every target of the run shares.
 pub struct RunPlan {
     pub plan: Arc<Plan>,
+    /// The plan for stores that are not AWS: AWS-only checks skip with the reason.
+    pub other_store_plan: Arc<Plan>,
     pub limits: Limits,
     pub concurrency: usize,
 }
@@ -159,7 +173,19 @@ async fn check_group(group: Group, sessions: &Sessions, run: &RunPlan) -> Vec<Ta
             group.connection.describe()
         )),
         (None, Some(connected)) => {
-            check_target(target.clone(), group.write, connected.session.clone(), run).await
+            let plan = if group.other_store {
+                run.other_store_plan.clone()
+            } else {
+                run.plan.clone()
+            };
+            check_target(
+                target.clone(),
+                group.write,
+                connected.session.clone(),
+                plan,
+                run,
+            )
+            .await
         }
     };
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -200,13 +226,13 @@ async fn check_target(
     target: Target,
     write: bool,
     session: Arc<Session>,
+    plan: Arc<Plan>,
     run: &RunPlan,
 ) -> Result<(Vec<AuditResult>, Option<Caller>), String> {
     let settings = Settings {
         write,
         ..Settings::default()
     };
-    let plan = run.plan.clone();
     let limits = run.limits;
     let context = Context::online(target.clone(), session.clone()).with_settings(settings);
     let task = tokio::spawn(async move { runner::run(&plan, Arc::new(context), limits).await });
@@ -290,6 +316,7 @@ mod tests {
             connection: Connection::default(),
             write: false,
             problem: None,
+            other_store: false,
         }
     }
 
@@ -303,7 +330,8 @@ mod tests {
         groups.insert(7, group("panic-01"));
         groups.insert(20, group("hang-01"));
         let run = RunPlan {
-            plan: Arc::new(plan),
+            plan: Arc::new(plan.clone()),
+            other_store_plan: Arc::new(plan),
             limits: Limits {
                 per_check: Duration::from_secs(30),
                 whole_run: Duration::from_millis(300),
@@ -339,7 +367,8 @@ mod tests {
         let mut failed = group("");
         failed.problem = Some("ListBuckets answered AccessDenied".into());
         let run = RunPlan {
-            plan: Arc::new(plan),
+            plan: Arc::new(plan.clone()),
+            other_store_plan: Arc::new(plan),
             limits: Limits {
                 per_check: Duration::from_secs(5),
                 whole_run: Duration::from_secs(5),

@@ -30,6 +30,7 @@ pub fn target(name: &str, line: u32, results: &[(&str, Status)]) -> TargetReport
             file: Some("audit.toml".to_owned()),
             step: None,
             line: Some(line),
+            notes: Vec::new(),
         },
         profile: None,
         role_arn: None,

@@ -18,15 +18,32 @@ pub struct Connection {
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub path_style: bool,
+    /// Keys written into a store step: the identity Transloadit will use.
+    pub inline_keys: Option<InlineKeySet>,
+}
+
+/// A store step's inline keys, as a session key. `Debug` never shows them.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InlineKeySet {
+    pub key: String,
+    pub secret: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for InlineKeySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InlineKeySet { .. }")
+    }
 }
 
 impl Connection {
     /// How the connection appears in messages: never a secret, only names.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
-        match &self.profile {
-            Some(profile) => parts.push(format!("profile `{profile}`")),
-            None => parts.push("the default credentials".to_owned()),
+        match (&self.inline_keys, &self.profile) {
+            (Some(_), _) => parts.push("the store step's inline key".to_owned()),
+            (None, Some(profile)) => parts.push(format!("profile `{profile}`")),
+            (None, None) => parts.push("the default credentials".to_owned()),
         }
         if let Some(role) = &self.role_arn {
             parts.push(format!("assuming {role}"));
@@ -64,6 +81,8 @@ pub struct Entry {
     /// Why this source could not produce its targets (ListBuckets refused): reported as this
     /// entry's error, so every report format shows it.
     pub problem: Option<String>,
+    /// The store is not AWS (another Robot's, or a custom `host`): AWS-only checks skip.
+    pub other_store: bool,
 }
 
 /// Entries that are the same target: checked once, reported under each entry.
@@ -74,6 +93,7 @@ pub struct Group {
     pub connection: Connection,
     pub write: bool,
     pub problem: Option<String>,
+    pub other_store: bool,
 }
 
 /// The config file's `[[target]]`s: each field from the target, else the command line, else
@@ -148,9 +168,11 @@ fn entry_from_fields(
             region: None,
             endpoint_url: fields.endpoint_url.clone(),
             path_style: fields.path_style.unwrap_or(false),
+            inline_keys: None,
         },
         write,
         problem: None,
+        other_store: false,
     }
 }
 
@@ -254,7 +276,7 @@ pub fn unique_names(entries: &mut [Entry]) {
 /// a bucket someone configured as an export target may receive it.
 pub fn group(entries: Vec<Entry>) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
-    let mut index: HashMap<(String, Connection), usize> = HashMap::new();
+    let mut index: HashMap<(String, Connection, bool), usize> = HashMap::new();
     for entry in entries {
         if entry.problem.is_some() {
             groups.push(Group {
@@ -263,6 +285,7 @@ pub fn group(entries: Vec<Entry>) -> Vec<Group> {
                 connection: entry.connection,
                 write: entry.write,
                 problem: entry.problem,
+                other_store: entry.other_store,
             });
             continue;
         }
@@ -270,6 +293,7 @@ pub fn group(entries: Vec<Entry>) -> Vec<Group> {
         let key = (
             serde_json::to_string(&entry.target).expect("a target serialises"),
             entry.connection.clone(),
+            entry.other_store,
         );
         match index.get(&key) {
             Some(&at) => {
@@ -285,6 +309,7 @@ pub fn group(entries: Vec<Entry>) -> Vec<Group> {
                     connection: entry.connection,
                     write: entry.write,
                     problem: None,
+                    other_store: entry.other_store,
                 });
             }
         }

@@ -16,6 +16,7 @@ fn entry(name: &str, bucket: &str, kind: SourceKind) -> Entry {
         connection: Connection::default(),
         write: kind != SourceKind::Account,
         problem: None,
+        other_store: false,
     }
 }
 

@@ -106,7 +106,10 @@ pub async fn run(
     }
     let bucket = bucket.unwrap_or_default();
     args.aws.validate_environment()?;
-    let endpoints = args.aws.effective_endpoints(args.aws.profile.as_deref()).await?;
+    let endpoints = args
+        .aws
+        .effective_endpoints(args.aws.profile.as_deref())
+        .await?;
     let sts_endpoint = preflight::endpoints::sts_endpoint(&endpoints);
     let defaults = Target::new(bucket);
     let target = Target {
@@ -122,6 +125,7 @@ pub async fn run(
     let options = preflight::SessionOptions {
         endpoint_url: target.endpoint.clone(),
         sts_endpoint_url: target.sts_endpoint.clone(),
+        credentials_provider: args.inline_credentials.clone(),
         ..args.aws.session_options()
     };
     let session = Arc::new(Session::new(options).await);

@@ -202,7 +202,7 @@ fn read_input(input: Option<&std::path::Path>) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "the input is not UTF-8 text".to_owned())
 }
 
-pub async fn run(args: DiagnoseArgs) -> ExitCode {
+pub async fn run(mut args: DiagnoseArgs) -> ExitCode {
     let text = match read_input(args.input.as_deref()) {
         Ok(text) => text,
         Err(message) => return bad_input(&message),
@@ -211,6 +211,9 @@ pub async fn run(args: DiagnoseArgs) -> ExitCode {
         Ok(failure) => failure,
         Err(err) => return bad_input(&err.to_string()),
     };
+    if let Err(message) = apply_template(&mut args, &failure) {
+        return bad_input(&message);
+    }
     let bucket = args.bucket.clone().or_else(|| failure.bucket.clone());
     let known = Known {
         acl: args.acl,
@@ -264,4 +267,63 @@ pub async fn run(args: DiagnoseArgs) -> ExitCode {
     crate::report::redact_text(&mut rendered, &confirmation.secrets);
     print_stdout(&rendered);
     ExitCode::from(diagnosis.exit_code())
+}
+
+/// Takes what the flags leave open from the store step of `--template`: the step named with
+/// `--step`, else the one the error names (when the file has it), else the file's only one.
+fn apply_template(args: &mut DiagnoseArgs, failure: &Failure) -> Result<(), String> {
+    use preflight::transloadit::{self, StepCredentials};
+    let Some(file) = args.template.template.clone() else {
+        return Ok(());
+    };
+    let instructions = crate::template_input::read_instructions(&file)?;
+    let named_by_error = failure.step.clone().filter(|name| {
+        instructions
+            .storage_steps()
+            .iter()
+            .any(|step| step.name == *name || step.label() == *name)
+    });
+    let wanted = args.template.step.clone().or(named_by_error);
+    let step = instructions
+        .select(wanted.as_deref())
+        .map_err(|e| format!("--template {file}: {e}"))?;
+    let mut fields = instructions.fields.clone();
+    fields.extend(args.template.fields.iter().cloned());
+    let store =
+        transloadit::resolve(step, &fields).map_err(|e| format!("--template {file}: {e}"))?;
+    let target = store.target;
+    if args.bucket.is_none() {
+        args.bucket = Some(target.bucket.clone());
+    }
+    if args.acl.is_none() {
+        args.acl = Some(target.acl);
+    }
+    if args.bucket_region.is_none() {
+        args.bucket_region = target.bucket_region.clone();
+    }
+    if args.path.is_none() {
+        args.path = Some(target.path.clone());
+    }
+    if args.url_prefix.is_none() {
+        args.url_prefix = target.url_prefix.clone();
+    }
+    if args.aws.endpoint_url.is_none() {
+        args.aws.endpoint_url = target.endpoint.clone();
+    }
+    args.aws.path_style |= store.path_style;
+    match &store.credentials {
+        StepCredentials::Inline(keys) if args.aws.profile.is_none() => {
+            args.inline_credentials = Some(keys.provider());
+        }
+        StepCredentials::Named(name) if args.aws.profile.is_none() => {
+            args.aws.profile = args
+                .template
+                .credentials
+                .iter()
+                .find(|(credential, _)| credential == name)
+                .map(|(_, profile)| profile.clone());
+        }
+        _ => {}
+    }
+    Ok(())
 }

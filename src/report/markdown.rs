@@ -4,7 +4,7 @@ use super::Report;
 use preflight::Status;
 use std::fmt::Write;
 
-fn icon(status: Status) -> &'static str {
+pub(crate) fn icon(status: Status) -> &'static str {
     match status {
         Status::Pass => "✅",
         Status::Warn => "⚠️",
@@ -15,7 +15,7 @@ fn icon(status: Status) -> &'static str {
 }
 
 /// Table cells cannot hold `|` or line breaks.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 

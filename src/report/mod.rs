@@ -1,13 +1,14 @@
 //! Reports: one model, rendered as a terminal table, JSON or Markdown.
 
-mod fixes;
 pub mod audit_json;
+pub mod audit_markdown;
 pub mod audit_table;
+mod fixes;
 mod json;
 pub mod junit;
 mod markdown;
-mod scope;
 pub mod sarif;
+mod scope;
 mod table;
 
 pub use scope::{RunLimits, Scope};
