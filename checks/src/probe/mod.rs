@@ -105,6 +105,8 @@ pub struct ProbeReport {
 pub(crate) struct ProbeCell {
     run_id: String,
     report: OnceCell<ProbeReport>,
+    /// The leftover listing, possibly sent by the first wave (see `facts/first_wave.rs`).
+    pub(crate) listing: OnceCell<crate::facts::Fetched<(Vec<Leftover>, bool)>>,
 }
 
 impl Default for ProbeCell {
@@ -112,12 +114,14 @@ impl Default for ProbeCell {
         ProbeCell {
             run_id: naming::new_run_id(),
             report: OnceCell::new(),
+            listing: OnceCell::new(),
         }
     }
 }
 
 /// An earlier run's probe found in the listing.
-struct Leftover {
+#[derive(Clone)]
+pub(crate) struct Leftover {
     key: String,
     etag: String,
 }
@@ -223,8 +227,10 @@ impl Context {
             }
         };
         report.sse = self.demanded_sse().await;
-        let shape = self.probe_shape();
-        let (leftovers, listed) = self.list_leftovers(&s3, &shape).await;
+        let (leftovers, listed) = self
+            .in_bucket_region(&self.probe_cell.listing, |s3| self.read_listing(s3))
+            .await
+            .unwrap_or_default();
         // With the lock state unknown, a retained leftover tells that every upload is kept:
         // writing again would only add one more retained version.
         if let (true, false, Some(leftover)) = (
@@ -410,6 +416,14 @@ impl Context {
             Precondition::IfMatch(etag) => request.if_match(etag),
         };
         request.send().await.map_err(|e| ApiFailure::from_sdk(&e))
+    }
+
+    /// [`Self::list_leftovers`] for this run's key shape, as a fact the first wave can fetch.
+    pub(crate) async fn read_listing(
+        &self,
+        s3: aws_sdk_s3::Client,
+    ) -> crate::facts::Fetched<(Vec<Leftover>, bool)> {
+        Ok(self.list_leftovers(&s3, &self.probe_shape()).await)
     }
 
     /// Earlier runs' abandoned probes of this shape, oldest first, and whether the listing was
