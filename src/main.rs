@@ -319,6 +319,9 @@ async fn check(args: CheckArgs) -> ExitCode {
             arn: identity.arn,
             account: identity.account,
         });
+        if args.verbose >= 2 {
+            report.timings = Some(session.timeline().requests());
+        }
         report.redact(&session.secrets());
     }
     let rendered = match args.format {

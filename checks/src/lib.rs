@@ -35,6 +35,7 @@ pub(crate) mod replay;
 mod scenarios;
 pub mod session;
 pub mod target;
+pub mod timeline;
 pub mod url_prefix;
 
 pub use check::{Category, Check, CheckInfo};

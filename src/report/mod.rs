@@ -27,6 +27,10 @@ pub struct Report {
     pub target: Target,
     pub summary: Summary,
     pub results: Vec<ResultEntry>,
+    /// With `-vv`: every request the run sent, when it started and ended (ms since the run
+    /// began), its operation, host and HTTP status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timings: Option<Vec<preflight::timeline::RequestTiming>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -125,6 +129,7 @@ impl Report {
             verdict: "ready",
             exit_code: 0,
             caller: None,
+            timings: None,
             target,
             summary,
             results,

@@ -355,7 +355,7 @@ impl Context {
                 .retention_of(&s3, &report.key, &guard.job().writes)
                 .await;
         }
-        report.public_read = read_anonymously(&report.url).await;
+        report.public_read = self.read_anonymously_timed(&report.url).await;
         report.cleanup = match &report.retention {
             Retention::Retained { until, .. } => Cleanup::Retained(until.clone()),
             _ => guard.job().run().await,
@@ -416,6 +416,27 @@ impl Context {
             Precondition::IfMatch(etag) => request.if_match(etag),
         };
         request.send().await.map_err(|e| ApiFailure::from_sdk(&e))
+    }
+
+    /// The anonymous GET of `url`, on the session's request timeline (`-vv`).
+    async fn read_anonymously_timed(&self, url: &str) -> PublicRead {
+        let started = std::time::Instant::now();
+        let read = read_anonymously(url).await;
+        if let Some(session) = self.session() {
+            let host = url::Url::parse(url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default();
+            let status = match &read {
+                PublicRead::Status { status, .. } => Some(*status),
+                _ => None,
+            };
+            let operation = "anonymous GET";
+            session
+                .timeline()
+                .record(operation, &host, started, std::time::Instant::now(), status);
+        }
+        read
     }
 
     /// [`Self::list_leftovers`] for this run's key shape, as a fact the first wave can fetch.
