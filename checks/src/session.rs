@@ -119,7 +119,11 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Prepares a session. Makes no network call: the region comes from the flag, the
     /// environment or the profile file, and credentials are resolved on first use.
-    pub async fn new(options: SessionOptions) -> Self {
+    pub async fn new(mut options: SessionOptions) -> Self {
+        // One HTTP client, so one connection pool, under every SDK client of the session (S3
+        // in each region, STS, IAM, S3 Control): a connection opened by one call is reused by
+        // the next instead of each client opening its own.
+        options.http_client.get_or_insert_with(shared_https_client);
         let (region, region_source) = resolve_region(&options).await;
         let timeout = metadata_timeout(std::env::var(METADATA_TIMEOUT_VARIABLE).ok().as_deref());
         let imds = aws_config::imds::Client::builder()
@@ -314,6 +318,24 @@ impl Session {
                 .build(),
         ))
     }
+}
+
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc, proxy settings from the
+/// environment), built once so that every client of the session shares its pool.
+fn shared_https_client() -> SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// Resolves every S3 Control request to one URL, without the account-id host label.
