@@ -111,7 +111,8 @@ impl Context {
     /// Fetches, all at once, every fact a full online run reads: the caller's identity,
     /// HeadBucket, the bucket's configuration and the probe's listing (these in the region
     /// known so far, see the module comment), and — as soon as identity and HeadBucket have
-    /// answered — the owner's HeadBucket. Checks await the same cells, so each request is
+    /// answered — the owner's HeadBucket; and it opens the connection of the dry run's
+    /// anonymous GET ([`crate::public_read::warm_connection`]). Checks await the same cells, so each request is
     /// still sent once; a check that needs nothing of this simply finds it done. Reads only:
     /// nothing here writes.
     pub async fn prefetch(&self) {
@@ -141,12 +142,20 @@ impl Context {
                     .await;
             }
         };
+        // The dry run ends with an anonymous GET of the probe's URL, on a client of its own:
+        // open that connection now, so the GET does not wait for one.
+        let anonymous = async {
+            if self.settings.write {
+                crate::public_read::warm_connection(&self.url_for("")).await;
+            }
+        };
         futures::join!(
             identity,
             head,
             owner,
             location,
             listing,
+            anonymous,
             self.early(&early.public_access_block, |s3| self
                 .read_public_access_block(s3)),
             self.early(&early.ownership, |s3| self.read_ownership(s3)),

@@ -64,6 +64,8 @@ async fn the_first_wave_sends_every_independent_read_before_any_answer_arrives()
         .await;
     let mut target = Target::new("my-bucket");
     target.bucket_region = Some("eu-west-1".into());
+    // The anonymous connection the wave opens stays on loopback (a closed port).
+    target.url_prefix = Some("http://127.0.0.1:9/my-bucket/".into());
     let ctx = Arc::new(Context::online(target, Arc::new(session)));
     let wave = tokio::spawn({
         let ctx = ctx.clone();
