@@ -1,9 +1,10 @@
 //! Facts about one bucket, each fetched at most once per run and shared by every check.
 //!
-//! HeadBucket comes first: it says whether the bucket exists and, through
-//! `x-amz-bucket-region` (sent even on 301 and 403 answers), where it lives. Every later call
-//! goes to that region, so no check ever mistakes a wrong-region answer for a permission
-//! problem.
+//! HeadBucket says whether the bucket exists and, through `x-amz-bucket-region` (sent even on
+//! 301 and 403 answers), where it lives. Every answer a check sees comes from that region, so
+//! no check ever mistakes a wrong-region answer for a permission problem. The first wave
+//! (`first_wave.rs`) asks before HeadBucket has answered, and its answers count only where the
+//! region it asked turns out to be the bucket's.
 
 use crate::acl_rules::{BpaFlags, Ownership};
 use crate::api_error::ApiFailure;
