@@ -394,6 +394,9 @@ async fn check(args: CheckArgs, given: template_input::Given) -> ExitCode {
             arn: identity.arn,
             account: identity.account,
         });
+        if args.verbose >= 2 {
+            report.timings = Some(session.timeline().requests());
+        }
     }
     // After the caller and the limits: the verdict names what they establish.
     report.conclude(args.strict);

@@ -49,7 +49,12 @@ enum Disposition {
 
 /// The checks to report on, in registry order, and whether each one runs.
 #[derive(Clone)]
-pub struct Plan(Vec<(&'static dyn Check, Disposition)>);
+pub struct Plan {
+    checks: Vec<(&'static dyn Check, Disposition)>,
+    /// Fetch every fact of a full run at once before the checks ask ([`Context::prefetch`]):
+    /// a whole run (no `--only`) reads them all anyway.
+    first_wave: bool,
+}
 
 impl Plan {
     /// `--only` keeps the named checks and what they require (their verdict explains a skip);
@@ -103,12 +108,17 @@ impl Plan {
                 (check, disposition)
             })
             .collect();
-        Ok(Plan(entries))
+        let mut plan = Plan {
+            checks: entries,
+            first_wave: false,
+        };
+        plan.first_wave = selection.only.is_empty() && plan.needs_network();
+        Ok(plan)
     }
 
     /// Whether any planned check needs AWS.
     pub fn needs_network(&self) -> bool {
-        self.0
+        self.checks
             .iter()
             .any(|(check, d)| check.info().online && matches!(d, Disposition::Run))
     }
@@ -148,7 +158,15 @@ async fn run_checks(plan: &Plan, ctx: Arc<Context>, limits: Limits) -> Vec<Check
     let tasks: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
     let mut futures: HashMap<&'static str, SharedReport> = HashMap::new();
     let mut order = Vec::new();
-    for (check, disposition) in &plan.0 {
+    if plan.first_wave {
+        let ctx = ctx.clone();
+        let wave = tokio::spawn(async move { ctx.prefetch().await });
+        tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(wave.abort_handle());
+    }
+    for (check, disposition) in &plan.checks {
         let info = check.info();
         let future = match disposition {
             Disposition::NotRun(reason) => {

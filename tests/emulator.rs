@@ -116,3 +116,58 @@ async fn secrets_never_reach_the_output() {
         );
     }
 }
+
+/// `-vv` lists every request with its start and end (ms since the run started), operation and
+/// host — in JSON under `timings`, in the table under "Requests" — and plain runs do not.
+#[tokio::test]
+async fn very_verbose_runs_show_when_each_request_started_and_ended() {
+    let emulator = Emulator::start();
+    emulator
+        .create_bucket("timed-exports", "us-east-1", &BucketSetup::default())
+        .await;
+    let (_, report, _) = check(&emulator, &["timed-exports", "-vv"]);
+    let timings = report["timings"].as_array().expect("a timings array");
+    let host = url::Url::parse(&emulator.endpoint).unwrap();
+    let host = host.host_str().unwrap();
+    for operation in [
+        "GetCallerIdentity",
+        "HeadBucket",
+        "GetBucketVersioning",
+        "PutObject",
+    ] {
+        let request = timings
+            .iter()
+            .find(|t| t["operation"] == operation)
+            .unwrap_or_else(|| panic!("no {operation} in {timings:#?}"));
+        assert_eq!(request["host"], host, "{request}");
+        let (start, end) = (request["start_ms"].as_u64(), request["end_ms"].as_u64());
+        assert!(start.is_some() && end >= start, "{request}");
+        assert!(request["status"].is_u64(), "{request}");
+    }
+    // The first wave: HeadBucket is sent before identity has answered.
+    let ends = |op: &str| timings.iter().find(|t| t["operation"] == op).unwrap();
+    assert!(
+        ends("HeadBucket")["start_ms"].as_u64() <= ends("GetCallerIdentity")["end_ms"].as_u64(),
+        "{timings:#?}"
+    );
+    let (_, plain, _) = check(&emulator, &["timed-exports"]);
+    assert!(plain.get("timings").is_none(), "{plain}");
+
+    let out = Command::cargo_bin("bucket-preflight")
+        .unwrap()
+        .env_clear()
+        .envs(emulator.env())
+        .args(["check", "timed-exports", "-vv"])
+        .args(emulator.endpoint_args())
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("Requests (ms since the run started):"),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("HeadBucket {host} (200)")),
+        "{table}"
+    );
+}

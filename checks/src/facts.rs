@@ -1,9 +1,10 @@
 //! Facts about one bucket, each fetched at most once per run and shared by every check.
 //!
-//! HeadBucket comes first: it says whether the bucket exists and, through
-//! `x-amz-bucket-region` (sent even on 301 and 403 answers), where it lives. Every later call
-//! goes to that region, so no check ever mistakes a wrong-region answer for a permission
-//! problem.
+//! HeadBucket says whether the bucket exists and, through `x-amz-bucket-region` (sent even on
+//! 301 and 403 answers), where it lives. Every answer a check sees comes from that region, so
+//! no check ever mistakes a wrong-region answer for a permission problem. The first wave
+//! (`first_wave.rs`) asks before HeadBucket has answered, and its answers count only where the
+//! region it asked turns out to be the bucket's.
 
 use crate::acl_rules::{BpaFlags, Ownership};
 use crate::api_error::ApiFailure;
@@ -11,6 +12,7 @@ use crate::context::Context;
 use aws_sdk_s3::types::{BucketVersioningStatus, Payer};
 use tokio::sync::OnceCell;
 
+mod first_wave;
 mod side_effects;
 pub use side_effects::{Notification, ReplicationRule};
 
@@ -76,6 +78,8 @@ pub(crate) struct BucketFacts {
     pub(crate) owner: crate::bucket_owner::OwnerFacts,
     replication: OnceCell<Fetched<Vec<ReplicationRule>>>,
     notifications: OnceCell<Fetched<Vec<Notification>>>,
+    /// The first wave's answers, asked before the bucket's region was known.
+    early: first_wave::EarlyReads,
 }
 
 /// `LocationConstraint` to region code: empty or absent means us-east-1, `EU` means eu-west-1.
@@ -117,20 +121,7 @@ impl Context {
 
     /// An S3 client in the bucket's region (as far as it is known).
     pub async fn s3(&self) -> Fetched<aws_sdk_s3::Client> {
-        let session = self
-            .session()
-            .ok_or_else(|| ApiFailure::local("not available offline"))?;
-        let region = match self.head().await {
-            Ok(Head {
-                region: Some(region),
-                ..
-            }) => Some(region.clone()),
-            _ => self.target.bucket_region.clone(),
-        };
-        session
-            .s3(region.as_deref())
-            .await
-            .map_err(|p| ApiFailure::local(p.to_string()))
+        self.s3_and_region().await.map(|(client, _)| client)
     }
 
     /// HeadBucket, in `bucket_region` (or the session's region) first, then — if S3 answers
@@ -211,19 +202,22 @@ impl Context {
     pub async fn location(&self) -> &Fetched<String> {
         self.facts
             .location
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                let out = s3
-                    .get_bucket_location()
-                    .bucket(self.bucket())
-                    .send()
-                    .await
-                    .map_err(|e| ApiFailure::from_sdk(&e))?;
-                Ok(normalise_location(
-                    out.location_constraint().map(|c| c.as_str()),
-                ))
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.location, |s3| self.read_location(s3))
             })
             .await
+    }
+
+    async fn read_location(&self, s3: aws_sdk_s3::Client) -> Fetched<String> {
+        let out = s3
+            .get_bucket_location()
+            .bucket(self.bucket())
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e))?;
+        Ok(normalise_location(
+            out.location_constraint().map(|c| c.as_str()),
+        ))
     }
 
     /// The bucket's region: HeadBucket's header, else GetBucketLocation.
@@ -242,18 +236,23 @@ impl Context {
     pub async fn public_access_block(&self) -> &Fetched<Option<BpaFlags>> {
         self.facts
             .public_access_block
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                let answer = s3
-                    .get_public_access_block()
-                    .bucket(self.bucket())
-                    .send()
-                    .await
-                    .map_err(|e| ApiFailure::from_sdk(&e));
-                absent_when(answer, &["NoSuchPublicAccessBlockConfiguration"])
-                    .map(|out| out.map(|o| bpa_flags!(o.public_access_block_configuration())))
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.public_access_block, |s3| {
+                    self.read_public_access_block(s3)
+                })
             })
             .await
+    }
+
+    async fn read_public_access_block(&self, s3: aws_sdk_s3::Client) -> Fetched<Option<BpaFlags>> {
+        let answer = s3
+            .get_public_access_block()
+            .bucket(self.bucket())
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e));
+        absent_when(answer, &["NoSuchPublicAccessBlockConfiguration"])
+            .map(|out| out.map(|o| bpa_flags!(o.public_access_block_configuration())))
     }
 
     /// Account-level Block Public Access (S3 Control), for the caller's account.
@@ -288,159 +287,184 @@ impl Context {
     pub async fn ownership(&self) -> &Fetched<Option<Ownership>> {
         self.facts
             .ownership
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                let answer = s3
-                    .get_bucket_ownership_controls()
-                    .bucket(self.bucket())
-                    .send()
-                    .await
-                    .map_err(|e| ApiFailure::from_sdk(&e));
-                match absent_when(answer, &["OwnershipControlsNotFoundError"])? {
-                    None => Ok(None),
-                    // Controls that are there but name no known setting are unreadable, not absent.
-                    Some(o) => o
-                        .ownership_controls()
-                        .and_then(|c| c.rules().first())
-                        .and_then(|rule| Ownership::parse(rule.object_ownership().as_str()))
-                        .map(Some)
-                        .ok_or_else(|| ApiFailure::unreadable_answer("GetBucketOwnershipControls named no known Object Ownership setting")),
-                }
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.ownership, |s3| self.read_ownership(s3))
             })
             .await
+    }
+
+    async fn read_ownership(&self, s3: aws_sdk_s3::Client) -> Fetched<Option<Ownership>> {
+        let answer = s3
+            .get_bucket_ownership_controls()
+            .bucket(self.bucket())
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e));
+        match absent_when(answer, &["OwnershipControlsNotFoundError"])? {
+            None => Ok(None),
+            // Controls that are there but name no known setting are unreadable, not absent.
+            Some(o) => o
+                .ownership_controls()
+                .and_then(|c| c.rules().first())
+                .and_then(|rule| Ownership::parse(rule.object_ownership().as_str()))
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiFailure::unreadable_answer(
+                        "GetBucketOwnershipControls named no known Object Ownership setting",
+                    )
+                }),
+        }
     }
 
     pub async fn versioning(&self) -> &Fetched<Versioning> {
         self.facts
             .versioning
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                let out = s3
-                    .get_bucket_versioning()
-                    .bucket(self.bucket())
-                    .send()
-                    .await
-                    .map_err(|e| ApiFailure::from_sdk(&e))?;
-                Ok(match out.status() {
-                    Some(BucketVersioningStatus::Enabled) => Versioning::Enabled,
-                    Some(BucketVersioningStatus::Suspended) => Versioning::Suspended,
-                    _ => Versioning::NeverEnabled,
-                })
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.versioning, |s3| self.read_versioning(s3))
             })
             .await
+    }
+
+    async fn read_versioning(&self, s3: aws_sdk_s3::Client) -> Fetched<Versioning> {
+        let out = s3
+            .get_bucket_versioning()
+            .bucket(self.bucket())
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e))?;
+        Ok(match out.status() {
+            Some(BucketVersioningStatus::Enabled) => Versioning::Enabled,
+            Some(BucketVersioningStatus::Suspended) => Versioning::Suspended,
+            _ => Versioning::NeverEnabled,
+        })
     }
 
     /// Default encryption; `None` when none is configured.
     pub async fn encryption(&self) -> &Fetched<Option<DefaultEncryption>> {
         self.facts
             .encryption
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                let answer = s3
-                    .get_bucket_encryption()
-                    .bucket(self.bucket())
-                    .send()
-                    .await
-                    .map_err(|e| ApiFailure::from_sdk(&e));
-                match absent_when(answer, &["ServerSideEncryptionConfigurationNotFoundError"])? {
-                    None => Ok(None),
-                    Some(o) => {
-                        let rule = o
-                            .server_side_encryption_configuration()
-                            .and_then(|c| c.rules().first());
-                        let default =
-                            rule.and_then(|r| r.apply_server_side_encryption_by_default());
-                        match (rule, default) {
-                            (Some(rule), Some(default)) => Ok(Some(DefaultEncryption {
-                                algorithm: default.sse_algorithm().as_str().to_owned(),
-                                kms_key: default.kms_master_key_id().map(str::to_owned),
-                                bucket_key: rule.bucket_key_enabled(),
-                            })),
-                            _ => Err(ApiFailure::unreadable_answer(
-                                "GetBucketEncryption returned no default encryption rule",
-                            )),
-                        }
-                    }
-                }
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.encryption, |s3| self.read_encryption(s3))
             })
             .await
+    }
+
+    async fn read_encryption(&self, s3: aws_sdk_s3::Client) -> Fetched<Option<DefaultEncryption>> {
+        let answer = s3
+            .get_bucket_encryption()
+            .bucket(self.bucket())
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e));
+        match absent_when(answer, &["ServerSideEncryptionConfigurationNotFoundError"])? {
+            None => Ok(None),
+            Some(o) => {
+                let rule = o
+                    .server_side_encryption_configuration()
+                    .and_then(|c| c.rules().first());
+                let default = rule.and_then(|r| r.apply_server_side_encryption_by_default());
+                match (rule, default) {
+                    (Some(rule), Some(default)) => Ok(Some(DefaultEncryption {
+                        algorithm: default.sse_algorithm().as_str().to_owned(),
+                        kms_key: default.kms_master_key_id().map(str::to_owned),
+                        bucket_key: rule.bucket_key_enabled(),
+                    })),
+                    _ => Err(ApiFailure::unreadable_answer(
+                        "GetBucketEncryption returned no default encryption rule",
+                    )),
+                }
+            }
+        }
     }
 
     /// The bucket policy document; `None` when the bucket has none.
     pub async fn policy(&self) -> &Fetched<Option<String>> {
         self.facts
             .policy
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                let answer = s3
-                    .get_bucket_policy()
-                    .bucket(self.bucket())
-                    .send()
-                    .await
-                    .map_err(|e| ApiFailure::from_sdk(&e));
-                match absent_when(answer, &["NoSuchBucketPolicy"])? {
-                    None => Ok(None),
-                    Some(o) => o.policy().map(|p| Some(p.to_owned())).ok_or_else(|| {
-                        ApiFailure::unreadable_answer("GetBucketPolicy answered without a policy")
-                    }),
-                }
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.policy, |s3| self.read_policy(s3))
             })
             .await
+    }
+
+    async fn read_policy(&self, s3: aws_sdk_s3::Client) -> Fetched<Option<String>> {
+        let answer = s3
+            .get_bucket_policy()
+            .bucket(self.bucket())
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e));
+        match absent_when(answer, &["NoSuchBucketPolicy"])? {
+            None => Ok(None),
+            Some(o) => o.policy().map(|p| Some(p.to_owned())).ok_or_else(|| {
+                ApiFailure::unreadable_answer("GetBucketPolicy answered without a policy")
+            }),
+        }
     }
 
     /// Whether requester pays is on.
     pub async fn requester_pays(&self) -> &Fetched<bool> {
         self.facts
             .requester_pays
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                let out = s3
-                    .get_bucket_request_payment()
-                    .bucket(self.bucket())
-                    .send()
-                    .await
-                    .map_err(|e| ApiFailure::from_sdk(&e))?;
-                Ok(out.payer() == Some(&Payer::Requester))
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.requester_pays, |s3| {
+                    self.read_requester_pays(s3)
+                })
             })
             .await
+    }
+
+    async fn read_requester_pays(&self, s3: aws_sdk_s3::Client) -> Fetched<bool> {
+        let out = s3
+            .get_bucket_request_payment()
+            .bucket(self.bucket())
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e))?;
+        Ok(out.payer() == Some(&Payer::Requester))
     }
 
     pub async fn object_lock(&self) -> &Fetched<ObjectLock> {
         self.facts
             .object_lock
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                let answer = s3
-                    .get_object_lock_configuration()
-                    .bucket(self.bucket())
-                    .send()
-                    .await
-                    .map_err(|e| ApiFailure::from_sdk(&e));
-                let config = absent_when(answer, &["ObjectLockConfigurationNotFoundError"])?;
-                let config = config.as_ref().and_then(|o| o.object_lock_configuration());
-                let enabled = config
-                    .and_then(|c| c.object_lock_enabled())
-                    .is_some_and(|e| e.as_str() == "Enabled");
-                let default_retention = config
-                    .and_then(|c| c.rule())
-                    .and_then(|r| r.default_retention())
-                    .map(|d| {
-                        let mode = d
-                            .mode()
-                            .map(|m| m.as_str().to_owned())
-                            .unwrap_or_else(|| "retention".into());
-                        match (d.days(), d.years()) {
-                            (Some(days), _) => format!("{mode} for {days} day(s)"),
-                            (_, Some(years)) => format!("{mode} for {years} year(s)"),
-                            _ => mode,
-                        }
-                    });
-                Ok(ObjectLock {
-                    enabled,
-                    default_retention,
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.object_lock, |s3| {
+                    self.read_object_lock(s3)
                 })
             })
             .await
+    }
+
+    async fn read_object_lock(&self, s3: aws_sdk_s3::Client) -> Fetched<ObjectLock> {
+        let answer = s3
+            .get_object_lock_configuration()
+            .bucket(self.bucket())
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e));
+        let config = absent_when(answer, &["ObjectLockConfigurationNotFoundError"])?;
+        let config = config.as_ref().and_then(|o| o.object_lock_configuration());
+        let enabled = config
+            .and_then(|c| c.object_lock_enabled())
+            .is_some_and(|e| e.as_str() == "Enabled");
+        let default_retention = config
+            .and_then(|c| c.rule())
+            .and_then(|r| r.default_retention())
+            .map(|d| {
+                let mode = d
+                    .mode()
+                    .map(|m| m.as_str().to_owned())
+                    .unwrap_or_else(|| "retention".into());
+                match (d.days(), d.years()) {
+                    (Some(days), _) => format!("{mode} for {days} day(s)"),
+                    (_, Some(years)) => format!("{mode} for {years} year(s)"),
+                    _ => mode,
+                }
+            });
+        Ok(ObjectLock {
+            enabled,
+            default_retention,
+        })
     }
 
     /// Whether the caller's account owns the bucket: HeadBucket with

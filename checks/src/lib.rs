@@ -40,6 +40,7 @@ mod scenarios;
 pub mod session;
 pub mod store_headers;
 pub mod target;
+pub mod timeline;
 pub mod transloadit;
 pub mod transport_error;
 pub mod url_prefix;

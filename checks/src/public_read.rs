@@ -67,6 +67,31 @@ pub fn unique_url(url: &str) -> String {
     format!("{url}{separator}{CACHE_BUSTER}={:016x}", hasher.finish())
 }
 
+/// The process's one client for anonymous reads, so that a connection opened early (see
+/// [`warm_connection`]) is the one the GET of the result URL uses.
+fn anonymous_client() -> Result<reqwest::Client, reqwest::Error> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client.clone());
+    }
+    // reqwest is built without a crypto provider of its own; use the one the AWS SDK brings.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let client = reqwest::Client::builder().timeout(TIMEOUT).build()?;
+    Ok(CLIENT.get_or_init(|| client).clone())
+}
+
+/// Opens the connection the anonymous GET will use, while other requests are under way: an
+/// unauthenticated HEAD of `prefix_url` (the result URLs' common prefix — a bucket root or a
+/// CDN path, never an object), whose answer is ignored. It changes nothing anywhere.
+pub async fn warm_connection(prefix_url: &str) {
+    if !(prefix_url.starts_with("https://") || prefix_url.starts_with("http://")) {
+        return;
+    }
+    if let Ok(client) = anonymous_client() {
+        let _ = client.head(prefix_url).send().await;
+    }
+}
+
 /// An unauthenticated GET of `url` (with a unique query string), as a browser would send it.
 pub async fn read_anonymously(url: &str) -> PublicRead {
     let fetched = unique_url(url);
@@ -121,9 +146,7 @@ fn redact_signature(text: &str) -> String {
 
 /// GETs `url`, reporting it as `fetched`.
 async fn fetch(url: &str, fetched: String) -> PublicRead {
-    // reqwest is built without a crypto provider of its own; use the one the AWS SDK brings.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let client = match reqwest::Client::builder().timeout(TIMEOUT).build() {
+    let client = match anonymous_client() {
         Ok(client) => client,
         Err(err) => {
             return PublicRead::Unreachable {

@@ -5,6 +5,7 @@ use crate::session::{Session, SessionOptions};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_smithy_http_client::test_util::infallible_client_fn;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::body::SdkBody;
 use std::sync::{Arc, Mutex};
 
@@ -169,7 +170,17 @@ impl Replay {
             .on("DELETE", "amazonaws.com", 204, &[], "")
     }
 
-    pub async fn session(self, mut options: SessionOptions) -> (Session, RequestLog) {
+    pub async fn session(self, options: SessionOptions) -> (Session, RequestLog) {
+        self.session_through(|client| client, options).await
+    }
+
+    /// [`Self::session`], with the replay's HTTP client wrapped by `wrap` (a test's own layer
+    /// between the SDK and the replayed answers).
+    pub async fn session_through(
+        self,
+        wrap: impl FnOnce(SharedHttpClient) -> SharedHttpClient,
+        mut options: SessionOptions,
+    ) -> (Session, RequestLog) {
         let log: RequestLog = Arc::default();
         let seen = log.clone();
         let routes = Arc::new(self.routes);
@@ -209,7 +220,7 @@ impl Replay {
             };
             response.body(SdkBody::from(body)).expect("valid response")
         });
-        options.http_client = Some(client);
+        options.http_client = Some(wrap(client));
         if options.credentials_provider.is_none() {
             let credentials = Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "replay");
             options.credentials_provider = Some(SharedCredentialsProvider::new(credentials));

@@ -10,6 +10,7 @@ use std::sync::Arc;
 mod cross_account;
 mod denied_uploads;
 mod faults;
+mod first_wave;
 mod partitions;
 mod public_urls;
 mod simulation_context;
@@ -31,11 +32,16 @@ pub(crate) async fn run(
     configure(&mut target);
     let (session, log) = replay.session(options).await;
     let ctx = Context::online(target, Arc::new(session));
+    (run_checks(&ctx).await, log)
+}
+
+/// Runs every online check once, one after another, and returns the outcomes by id.
+pub(crate) async fn run_checks(ctx: &Context) -> HashMap<&'static str, Outcome> {
     let mut outcomes = HashMap::new();
     for check in registry::ALL.iter().filter(|c| c.info().online) {
-        outcomes.insert(check.info().id, check.run(&ctx).await);
+        outcomes.insert(check.info().id, check.run(ctx).await);
     }
-    (outcomes, log)
+    outcomes
 }
 
 pub(crate) fn assert_status(

@@ -9,6 +9,7 @@
 use crate::answer_integrity::RejectIncompleteAnswers;
 use crate::api_error::ApiFailure;
 use crate::transport_error::NameTheHost;
+use crate::timeline::Timeline;
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::environment::EnvironmentVariableRegionProvider;
 use aws_config::meta::region::{ProvideRegion, RegionProviderChain};
@@ -25,8 +26,26 @@ use tokio::sync::OnceCell;
 /// The region used for calls that are not tied to a bucket (STS) when none is configured.
 pub const FALLBACK_REGION: &str = "us-east-1";
 
-/// How long the metadata-service leg of the credential chain may take per request.
-const METADATA_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long the metadata-service leg of the credential chain may take per request, unless
+/// [`METADATA_TIMEOUT_VARIABLE`] says otherwise. A real instance metadata service answers
+/// within milliseconds (it is on the host), so this is ample there, and a laptop without
+/// credentials behind a silent metadata address gets its answer in about 0.1 s.
+const METADATA_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// Milliseconds that replace [`METADATA_TIMEOUT`], for hosts whose metadata service answers
+/// slowly (a container several network hops from it). aws-config does not read the standard
+/// `AWS_METADATA_SERVICE_TIMEOUT`, hence a variable of our own.
+pub const METADATA_TIMEOUT_VARIABLE: &str = "BUCKET_PREFLIGHT_METADATA_TIMEOUT_MS";
+
+/// The metadata timeout from the variable's value (milliseconds, 1 to 60000); the default
+/// for anything else.
+fn metadata_timeout(value: Option<&str>) -> Duration {
+    value
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|ms| (1..=60_000).contains(ms))
+        .map(Duration::from_millis)
+        .unwrap_or(METADATA_TIMEOUT)
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct SessionOptions {
@@ -88,6 +107,7 @@ pub struct Session {
     sdk_config: OnceCell<SdkConfig>,
     identity: OnceCell<Result<Identity, ApiFailure>>,
     s3_clients: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+    timeline: Timeline,
 }
 
 impl std::fmt::Debug for Session {
@@ -103,12 +123,17 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Prepares a session. Makes no network call: the region comes from the flag, the
     /// environment or the profile file, and credentials are resolved on first use.
-    pub async fn new(options: SessionOptions) -> Self {
+    pub async fn new(mut options: SessionOptions) -> Self {
+        // One HTTP client, so one connection pool, under every SDK client of the session (S3
+        // in each region, STS, IAM, S3 Control): a connection opened by one call is reused by
+        // the next instead of each client opening its own.
+        options.http_client.get_or_insert_with(shared_https_client);
         let (region, region_source) = resolve_region(&options).await;
+        let timeout = metadata_timeout(std::env::var(METADATA_TIMEOUT_VARIABLE).ok().as_deref());
         let imds = aws_config::imds::Client::builder()
-            .connect_timeout(METADATA_TIMEOUT)
-            .read_timeout(METADATA_TIMEOUT)
-            .operation_timeout(METADATA_TIMEOUT * 2)
+            .connect_timeout(timeout)
+            .read_timeout(timeout)
+            .operation_timeout(timeout * 2)
             .max_attempts(1)
             .build();
         let provider = match &options.credentials_provider {
@@ -132,7 +157,13 @@ impl Session {
             sdk_config: OnceCell::new(),
             identity: OnceCell::new(),
             s3_clients: Mutex::new(HashMap::new()),
+            timeline: Timeline::default(),
         }
+    }
+
+    /// Every request this session sent, with when it started and ended (`-vv`).
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
     }
 
     pub fn options(&self) -> &SessionOptions {
@@ -222,7 +253,8 @@ impl Session {
             .get_or_init(|| async {
                 let mut sts = aws_sdk_sts::config::Builder::from(config)
                     .interceptor(RejectIncompleteAnswers)
-                    .interceptor(NameTheHost);
+                    .interceptor(NameTheHost)
+                    .interceptor(self.timeline.interceptor());
                 // STS's own endpoint, else the S3 one when that is another store, else AWS's:
                 // an S3 endpoint on AWS's own hosts (a VPC endpoint) is no STS.
                 let endpoint = self.options.sts_endpoint_url.clone().or_else(|| {
@@ -263,6 +295,7 @@ impl Session {
                 .force_path_style(self.options.path_style)
                 .interceptor(RejectIncompleteAnswers)
                 .interceptor(NameTheHost)
+                .interceptor(self.timeline.interceptor())
                 .build();
             aws_sdk_s3::Client::from_conf(conf)
         });
@@ -277,7 +310,8 @@ impl Session {
         let config = self.sdk_config().await?;
         let mut builder = aws_sdk_s3control::config::Builder::from(config)
             .interceptor(RejectIncompleteAnswers)
-            .interceptor(NameTheHost);
+            .interceptor(NameTheHost)
+            .interceptor(self.timeline.interceptor());
         if let Some(endpoint) = &self.options.endpoint_url {
             builder = builder.endpoint_resolver(FixedEndpoint(endpoint.clone()));
         }
@@ -291,9 +325,28 @@ impl Session {
             aws_sdk_iam::config::Builder::from(config)
                 .interceptor(RejectIncompleteAnswers)
                 .interceptor(NameTheHost)
+                .interceptor(self.timeline.interceptor())
                 .build(),
         ))
     }
+}
+
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc, proxy settings from the
+/// environment), built once so that every client of the session shares its pool.
+fn shared_https_client() -> SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// Resolves every S3 Control request to one URL, without the account-id host label.
@@ -408,6 +461,19 @@ fn classify_credentials_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_metadata_timeout_is_short_unless_the_variable_lengthens_it() {
+        assert_eq!(metadata_timeout(None), Duration::from_millis(100));
+        assert_eq!(metadata_timeout(Some("2000")), Duration::from_secs(2));
+        for ignored in ["", "0", "soon", "-5", "99999999"] {
+            assert_eq!(
+                metadata_timeout(Some(ignored)),
+                METADATA_TIMEOUT,
+                "{ignored}"
+            );
+        }
+    }
 
     #[test]
     fn key_hints_never_split_a_character() {

@@ -5,7 +5,9 @@ back), and every new client connection one more (the TCP handshake). Client conn
 alive even though the emulator closes its own after each response, so a client that reuses
 connections benefits exactly as it would against S3. Prints "listening on PORT" once ready.
 
-Usage: latency_proxy.py UPSTREAM_PORT RTT_MS
+Usage: latency_proxy.py UPSTREAM_PORT RTT_MS [CONNECTION_COUNT_FILE]
+With CONNECTION_COUNT_FILE, the number of client connections accepted so far is written there
+after each new one (the benchmark reports connections per run from it).
 """
 
 import asyncio
@@ -67,7 +69,15 @@ async def exchange(lines, body):
     return response
 
 
+CONNECTIONS = 0
+
+
 async def serve(client_reader, client_writer):
+    global CONNECTIONS
+    CONNECTIONS += 1
+    if COUNT_FILE:
+        with open(COUNT_FILE, "w") as count:
+            count.write(str(CONNECTIONS))
     await asyncio.sleep(RTT)  # the TCP handshake
     try:
         while True:
@@ -107,4 +117,5 @@ async def main():
 if __name__ == "__main__":
     UPSTREAM_PORT = int(sys.argv[1])
     RTT = float(sys.argv[2]) / 1000.0
+    COUNT_FILE = sys.argv[3] if len(sys.argv) > 3 else None
     asyncio.run(main())

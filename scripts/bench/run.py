@@ -41,8 +41,18 @@ def start(command, pattern, stream="stdout"):
     raise SystemExit(f"{command[0]} exited before it listened")
 
 
-def timed(command, env, runs, expect_codes=(0,)):
-    """Median wall time of `runs` runs; fails loudly if a run ends unexpectedly."""
+def connections_so_far(count_file):
+    try:
+        with open(count_file) as count:
+            return int(count.read() or 0)
+    except FileNotFoundError:
+        return 0
+
+
+def timed(command, env, runs, expect_codes=(0,), count_file=None):
+    """Median wall time of `runs` runs; fails loudly if a run ends unexpectedly. With
+    `count_file`, returns (median, connections the proxy accepted per run)."""
+    before = connections_so_far(count_file) if count_file else 0
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -52,6 +62,8 @@ def timed(command, env, runs, expect_codes=(0,)):
             raise SystemExit(
                 f"{' '.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
             )
+    if count_file:
+        return statistics.median(times), (connections_so_far(count_file) - before) / runs
     return statistics.median(times)
 
 
@@ -69,8 +81,10 @@ def main():
     moto, moto_port = start(
         [args.moto, "-H", "127.0.0.1", "-p", "0"], r"Running on http://127\.0\.0\.1:(\d+)", "stderr"
     )
+    count_file = os.path.join(tempfile.mkdtemp(), "connections")
     proxy, port = start(
-        [sys.executable, os.path.join(HERE, "latency_proxy.py"), str(moto_port), str(args.rtt_ms)],
+        [sys.executable, os.path.join(HERE, "latency_proxy.py"), str(moto_port), str(args.rtt_ms),
+         count_file],
         r"listening on (\d+)",
     )
     try:
@@ -98,13 +112,16 @@ def main():
             "--endpoint-url", endpoint, "--path-style", "--url-prefix", f"{endpoint}/{BUCKET}/",
         ]
         results = {
-            "bucket-preflight check (all checks + dry run)": timed(tool, env, args.runs),
+            "bucket-preflight check (all checks + dry run)": timed(
+                tool, env, args.runs, count_file=count_file
+            ),
             "aws CLI script (same calls, one command each)": timed(
-                [os.path.join(HERE, "aws_cli_calls.sh"), args.aws, endpoint, BUCKET], env, args.runs
+                [os.path.join(HERE, "aws_cli_calls.sh"), args.aws, endpoint, BUCKET], env, args.runs,
+                count_file=count_file,
             ),
             "boto3 script (same calls, one after another)": timed(
                 [args.bench_python, os.path.join(HERE, "boto3_calls.py"), endpoint, BUCKET],
-                env, args.runs,
+                env, args.runs, count_file=count_file,
             ),
         }
         # No credentials anywhere, and a metadata endpoint that accepts and never answers.
@@ -124,13 +141,19 @@ def main():
         proxy.kill()
         moto.kill()
 
-    tool_time = results["bucket-preflight check (all checks + dry run)"]
+    tool_time = results["bucket-preflight check (all checks + dry run)"][0]
     print(f"\nRound trip {args.rtt_ms:.0f} ms, median of {args.runs} runs each:\n")
-    print("| what | median | round trips | vs bucket-preflight |")
-    print("|---|---|---|---|")
-    for name, seconds in results.items():
-        print(f"| {name} | {seconds:.2f} s | {seconds / rtt:.1f} | {seconds / tool_time:.1f}× |")
-    print(f"| bucket-preflight, no credentials (silent metadata service) | {no_creds_time:.2f} s | – | – |")
+    print("| what | median | round trips | connections | vs bucket-preflight |")
+    print("|---|---|---|---|---|")
+    for name, (seconds, connections) in results.items():
+        print(
+            f"| {name} | {seconds:.2f} s | {seconds / rtt:.1f} | {connections:.0f} "
+            f"| {seconds / tool_time:.1f}× |"
+        )
+    print(
+        f"| bucket-preflight, no credentials (silent metadata service) | {no_creds_time:.2f} s "
+        "| – | – | – |"
+    )
 
 
 if __name__ == "__main__":

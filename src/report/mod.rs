@@ -43,6 +43,10 @@ pub struct Report {
     /// How the command line limited the run; set before [`Report::conclude`].
     #[serde(skip)]
     pub limits: RunLimits,
+    /// With `-vv`: every request the run sent, when it started and ended (ms since the run
+    /// began), its operation, host and HTTP status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timings: Option<Vec<preflight::timeline::RequestTiming>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -165,6 +169,7 @@ impl Report {
             verdict: "ready",
             exit_code: 0,
             caller: None,
+            timings: None,
             target,
             summary,
             scope: Scope::default(),

@@ -170,6 +170,19 @@ pub fn render(report: &Report, style: &TableStyle) -> String {
             }
         }
     }
+    if style.verbose >= 2 {
+        if let Some(timings) = report.timings.as_deref().filter(|t| !t.is_empty()) {
+            let _ = writeln!(out, "\nRequests (ms since the run started):");
+            for t in timings {
+                let status = t.status.map_or("no answer".to_owned(), |s| s.to_string());
+                let _ = writeln!(
+                    out,
+                    "  {:>6} → {:>6}  {} {} ({status})",
+                    t.start_ms, t.end_ms, t.operation, t.host
+                );
+            }
+        }
+    }
     let _ = writeln!(
         out,
         "\n{} — {}",

@@ -82,111 +82,126 @@ impl Context {
     pub async fn replication(&self) -> &Fetched<Vec<ReplicationRule>> {
         self.facts
             .replication
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                let answer = s3
-                    .get_bucket_replication()
-                    .bucket(&self.target.bucket)
-                    .send()
-                    .await
-                    .map_err(|e| ApiFailure::from_sdk(&e));
-                let Some(out) = absent_when(answer, &["ReplicationConfigurationNotFoundError"])?
-                else {
-                    return Ok(Vec::new());
-                };
-                let rules = out
-                    .replication_configuration()
-                    .map(|c| c.rules())
-                    .unwrap_or_default();
-                Ok(rules
-                    .iter()
-                    .filter(|r| r.status() == &ReplicationRuleStatus::Enabled)
-                    .map(|r| {
-                        let filter = r.filter();
-                        #[allow(deprecated)] // the rule-level prefix of V1 configurations
-                        let legacy_prefix = r.prefix();
-                        let prefix = filter
-                            .and_then(|f| f.prefix().or_else(|| f.and().and_then(|a| a.prefix())))
-                            .or(legacy_prefix)
-                            .filter(|p| !p.is_empty())
-                            .map(str::to_owned);
-                        let needs_tags = filter.is_some_and(|f| {
-                            f.tag().is_some() || f.and().is_some_and(|a| !a.tags().is_empty())
-                        });
-                        ReplicationRule {
-                            id: r.id().map(str::to_owned),
-                            prefix,
-                            needs_tags,
-                            destination: r
-                                .destination()
-                                .map(|d| d.bucket().to_owned())
-                                .unwrap_or_default(),
-                        }
-                    })
-                    .collect())
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.replication, |s3| {
+                    self.read_replication(s3)
+                })
             })
             .await
+    }
+
+    pub(super) async fn read_replication(
+        &self,
+        s3: aws_sdk_s3::Client,
+    ) -> Fetched<Vec<ReplicationRule>> {
+        let answer = s3
+            .get_bucket_replication()
+            .bucket(&self.target.bucket)
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e));
+        let Some(out) = absent_when(answer, &["ReplicationConfigurationNotFoundError"])? else {
+            return Ok(Vec::new());
+        };
+        let rules = out
+            .replication_configuration()
+            .map(|c| c.rules())
+            .unwrap_or_default();
+        Ok(rules
+            .iter()
+            .filter(|r| r.status() == &ReplicationRuleStatus::Enabled)
+            .map(|r| {
+                let filter = r.filter();
+                #[allow(deprecated)] // the rule-level prefix of V1 configurations
+                let legacy_prefix = r.prefix();
+                let prefix = filter
+                    .and_then(|f| f.prefix().or_else(|| f.and().and_then(|a| a.prefix())))
+                    .or(legacy_prefix)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned);
+                let needs_tags = filter.is_some_and(|f| {
+                    f.tag().is_some() || f.and().is_some_and(|a| !a.tags().is_empty())
+                });
+                ReplicationRule {
+                    id: r.id().map(str::to_owned),
+                    prefix,
+                    needs_tags,
+                    destination: r
+                        .destination()
+                        .map(|d| d.bucket().to_owned())
+                        .unwrap_or_default(),
+                }
+            })
+            .collect())
     }
 
     /// Event notification targets; empty when none are configured.
     pub async fn notifications(&self) -> &Fetched<Vec<Notification>> {
         self.facts
             .notifications
-            .get_or_init(|| async {
-                let s3 = self.s3().await?;
-                let out = s3
-                    .get_bucket_notification_configuration()
-                    .bucket(&self.target.bucket)
-                    .set_expected_bucket_owner(self.settings.expected_owner.clone())
-                    .send()
-                    .await
-                    .map_err(|e| ApiFailure::from_sdk(&e))?;
-                let events = |events: &[aws_sdk_s3::types::Event]| {
-                    events.iter().map(|e| e.as_str().to_owned()).collect()
-                };
-                let mut all = Vec::new();
-                for c in out.lambda_function_configurations() {
-                    let (prefix, suffix) = key_filter(c.filter());
-                    all.push(Notification {
-                        kind: "Lambda",
-                        target: c.lambda_function_arn().to_owned(),
-                        events: events(c.events()),
-                        prefix,
-                        suffix,
-                    });
-                }
-                for c in out.queue_configurations() {
-                    let (prefix, suffix) = key_filter(c.filter());
-                    all.push(Notification {
-                        kind: "SQS",
-                        target: c.queue_arn().to_owned(),
-                        events: events(c.events()),
-                        prefix,
-                        suffix,
-                    });
-                }
-                for c in out.topic_configurations() {
-                    let (prefix, suffix) = key_filter(c.filter());
-                    all.push(Notification {
-                        kind: "SNS",
-                        target: c.topic_arn().to_owned(),
-                        events: events(c.events()),
-                        prefix,
-                        suffix,
-                    });
-                }
-                if out.event_bridge_configuration().is_some() {
-                    all.push(Notification {
-                        kind: "EventBridge",
-                        target: String::new(),
-                        events: Vec::new(),
-                        prefix: None,
-                        suffix: None,
-                    });
-                }
-                Ok(all)
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.notifications, |s3| {
+                    self.read_notifications(s3)
+                })
             })
             .await
+    }
+
+    pub(super) async fn read_notifications(
+        &self,
+        s3: aws_sdk_s3::Client,
+    ) -> Fetched<Vec<Notification>> {
+        let out = s3
+            .get_bucket_notification_configuration()
+            .bucket(&self.target.bucket)
+            .set_expected_bucket_owner(self.settings.expected_owner.clone())
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e))?;
+        let events = |events: &[aws_sdk_s3::types::Event]| {
+            events.iter().map(|e| e.as_str().to_owned()).collect()
+        };
+        let mut all = Vec::new();
+        for c in out.lambda_function_configurations() {
+            let (prefix, suffix) = key_filter(c.filter());
+            all.push(Notification {
+                kind: "Lambda",
+                target: c.lambda_function_arn().to_owned(),
+                events: events(c.events()),
+                prefix,
+                suffix,
+            });
+        }
+        for c in out.queue_configurations() {
+            let (prefix, suffix) = key_filter(c.filter());
+            all.push(Notification {
+                kind: "SQS",
+                target: c.queue_arn().to_owned(),
+                events: events(c.events()),
+                prefix,
+                suffix,
+            });
+        }
+        for c in out.topic_configurations() {
+            let (prefix, suffix) = key_filter(c.filter());
+            all.push(Notification {
+                kind: "SNS",
+                target: c.topic_arn().to_owned(),
+                events: events(c.events()),
+                prefix,
+                suffix,
+            });
+        }
+        if out.event_bridge_configuration().is_some() {
+            all.push(Notification {
+                kind: "EventBridge",
+                target: String::new(),
+                events: Vec::new(),
+                prefix: None,
+                suffix: None,
+            });
+        }
+        Ok(all)
     }
 }
 

@@ -114,6 +114,8 @@ pub struct ProbeReport {
 pub(crate) struct ProbeCell {
     run_id: String,
     report: OnceCell<ProbeReport>,
+    /// The leftover listing, possibly sent by the first wave (see `facts/first_wave.rs`).
+    pub(crate) listing: OnceCell<crate::facts::Fetched<(Vec<Leftover>, bool)>>,
 }
 
 impl Default for ProbeCell {
@@ -121,12 +123,14 @@ impl Default for ProbeCell {
         ProbeCell {
             run_id: naming::new_run_id(),
             report: OnceCell::new(),
+            listing: OnceCell::new(),
         }
     }
 }
 
 /// An earlier run's probe found in the listing.
-struct Leftover {
+#[derive(Clone)]
+pub(crate) struct Leftover {
     key: String,
     etag: String,
 }
@@ -237,8 +241,10 @@ impl Context {
             Some(sse) => Some(sse.to_owned()),
             None => self.demanded_sse().await,
         };
-        let shape = self.probe_shape();
-        let (leftovers, listed) = self.list_leftovers(&s3, &shape).await;
+        let (leftovers, listed) = self
+            .in_bucket_region(&self.probe_cell.listing, |s3| self.read_listing(s3))
+            .await
+            .unwrap_or_default();
         // With the lock state unknown, a retained leftover tells that every upload is kept:
         // writing again would only add one more retained version.
         if let (true, false, Some(leftover)) = (
@@ -373,7 +379,7 @@ impl Context {
             .as_deref()
             .is_none_or(|prefix| crate::url_prefix::problems(prefix).is_empty());
         if prefix_is_sound {
-            report.public_read = read_anonymously(&report.url).await;
+            report.public_read = self.read_anonymously_timed(&report.url).await;
         }
         if let Some(seconds) = self.target.sign_urls_for {
             report.signed_read =
@@ -440,6 +446,35 @@ impl Context {
         };
         let step = crate::store_headers::probe_headers(&self.target);
         step_request::send(request, &step, body, self.target.check_integrity).await
+    }
+
+    /// The anonymous GET of `url`, on the session's request timeline (`-vv`).
+    async fn read_anonymously_timed(&self, url: &str) -> PublicRead {
+        let started = std::time::Instant::now();
+        let read = read_anonymously(url).await;
+        if let Some(session) = self.session() {
+            let host = url::Url::parse(url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default();
+            let status = match &read {
+                PublicRead::Status { status, .. } => Some(*status),
+                _ => None,
+            };
+            let operation = "anonymous GET";
+            session
+                .timeline()
+                .record(operation, &host, started, std::time::Instant::now(), status);
+        }
+        read
+    }
+
+    /// [`Self::list_leftovers`] for this run's key shape, as a fact the first wave can fetch.
+    pub(crate) async fn read_listing(
+        &self,
+        s3: aws_sdk_s3::Client,
+    ) -> crate::facts::Fetched<(Vec<Leftover>, bool)> {
+        Ok(self.list_leftovers(&s3, &self.probe_shape()).await)
     }
 
     /// Earlier runs' abandoned probes of this shape, oldest first, and whether the listing was
