@@ -8,8 +8,8 @@
 
 use crate::answer_integrity::RejectIncompleteAnswers;
 use crate::api_error::ApiFailure;
-use crate::transport_error::NameTheHost;
 use crate::timeline::Timeline;
+use crate::transport_error::NameTheHost;
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::environment::EnvironmentVariableRegionProvider;
 use aws_config::meta::region::{ProvideRegion, RegionProviderChain};
