@@ -342,7 +342,15 @@ async fn two_shards_cover_every_target_exactly_once() {
 #[tokio::test]
 async fn all_buckets_lists_the_account_and_writes_nothing() {
     let estate = estate("account").await;
-    let _ = estate.emulator.log();
+    // The fixtures' own log lines may still be on their way: a request after them marks where
+    // the audit's requests begin.
+    let _ = estate
+        .emulator
+        .s3("us-east-1")
+        .head_bucket()
+        .bucket("log-sentinel")
+        .send()
+        .await;
     let (code, stdout, stderr) = audit(&estate.emulator, &["--all-buckets", "--format", "json"]);
     let report = json(&stdout, &stderr);
     assert_ne!(code, 2, "{stderr}");
@@ -366,10 +374,22 @@ async fn all_buckets_lists_the_account_and_writes_nothing() {
         .unwrap();
     assert_ne!(status_of(elsewhere, "bucket-exists"), "fail", "{elsewhere}");
     // STS and IAM are `POST /` (queries, not writes); anything else that is no read is.
-    let writes: Vec<String> = estate
+    let audit_requests: Vec<String> = estate
         .emulator
         .log()
         .into_iter()
+        .skip_while(|line| !line.contains("/log-sentinel"))
+        .skip(1)
+        .collect();
+    assert!(
+        audit_requests
+            .iter()
+            .any(|l| l.contains("x-id=ListBuckets")),
+        "the audit's ListBuckets is in the log ({} lines after the sentinel)",
+        audit_requests.len()
+    );
+    let writes: Vec<&String> = audit_requests
+        .iter()
         .filter(|line| {
             line.contains("\"PUT ")
                 || line.contains("\"DELETE ")
