@@ -80,17 +80,12 @@ pub async fn connect(connection: &Connection) -> Result<Connected, String> {
     if let Some(role_arn) = &connection.role_arn {
         options.credentials_provider = Some(assume_role(connection, role_arn, sts_endpoint).await);
     } else if let Some(keys) = &connection.inline_keys {
-        options.credentials_provider = Some(
-            aws_credential_types::provider::SharedCredentialsProvider::new(
-                aws_credential_types::Credentials::new(
-                    &keys.key,
-                    &keys.secret,
-                    keys.session_token.clone(),
-                    None,
-                    "the store step's inline key and secret",
-                ),
-            ),
-        );
+        let keys = preflight::transloadit::InlineKeys {
+            key: keys.key.clone(),
+            secret: keys.secret.clone(),
+            session_token: keys.session_token.clone(),
+        };
+        options.credentials_provider = Some(keys.provider());
     }
     Ok(Connected {
         session: Arc::new(Session::new(options).await),

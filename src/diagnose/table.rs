@@ -24,10 +24,7 @@ pub fn render(diagnosis: &Diagnosis) -> String {
     }
     for (n, diagnosed) in diagnosis.causes.iter().enumerate() {
         let cause = &diagnosed.cause;
-        let likelihood = serde_json::to_value(cause.likelihood)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let likelihood = cause.likelihood.as_str();
         let _ = writeln!(
             out,
             "\n{}. {}  [{likelihood} · {}]",

@@ -68,6 +68,17 @@ pub enum Likelihood {
     Possible,
 }
 
+impl Likelihood {
+    /// The word reports print, the same as its JSON value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Likelihood::Certain => "certain",
+            Likelihood::Likely => "likely",
+            Likelihood::Possible => "possible",
+        }
+    }
+}
+
 /// One cause of this failure.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cause {
@@ -363,5 +374,24 @@ fn from_store_code(suffix: &str, failure: &Failure, known: &Known) -> Vec<Cause>
         ],
         "TRANSIENT_STORAGE_SERVICE_ERROR" => vec![cause(&TRANSIENT, Likely, evidence, "Run the Assembly again; if it keeps failing, check the store's status page.".into())],
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod likelihood_tests {
+    use super::Likelihood;
+
+    #[test]
+    fn the_printed_word_is_the_json_value() {
+        for likelihood in [
+            Likelihood::Certain,
+            Likelihood::Likely,
+            Likelihood::Possible,
+        ] {
+            assert_eq!(
+                serde_json::to_value(likelihood).unwrap(),
+                serde_json::Value::from(likelihood.as_str())
+            );
+        }
     }
 }
