@@ -375,7 +375,7 @@ async fn check(args: CheckArgs, given: template_input::Given) -> ExitCode {
     // say what became of it.
     let mut secrets = session.as_ref().map(|s| s.secrets()).unwrap_or_default();
     secrets.extend(input.secrets.iter().cloned());
-    for mut note in preflight::probe::finish_interrupted_cleanups(Duration::from_secs(30)).await {
+    for mut note in preflight::probe::finish_interrupted_cleanups(limits.per_check).await {
         report::redact_text(&mut note, &secrets);
         eprintln!("note: {note}");
     }

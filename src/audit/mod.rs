@@ -308,7 +308,9 @@ pub async fn run(args: AuditArgs) -> ExitCode {
     // Probes whose check timed out after the upload are still being removed: wait, and say
     // what became of them.
     let secrets = sessions.secrets();
-    for mut note in preflight::probe::finish_interrupted_cleanups(Duration::from_secs(30)).await {
+    for mut note in
+        preflight::probe::finish_interrupted_cleanups(Duration::from_secs(args.check_timeout)).await
+    {
         redact_text(&mut note, &secrets);
         eprintln!("note: {note}");
     }

@@ -144,7 +144,7 @@ pub async fn run(
         whole_run: Duration::from_secs(args.timeout),
     };
     let results = runner::run(&plan, Arc::new(ctx), limits).await;
-    for note in preflight::probe::finish_interrupted_cleanups(Duration::from_secs(30)).await {
+    for note in preflight::probe::finish_interrupted_cleanups(limits.per_check).await {
         let mut note = note;
         crate::report::redact_text(&mut note, &session.secrets());
         eprintln!("note: {note}");

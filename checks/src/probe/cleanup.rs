@@ -139,8 +139,9 @@ impl CleanupJob {
     }
 }
 
-/// Cleanups handed to tasks of their own because their check was cut short.
-static INTERRUPTED: Mutex<Vec<JoinHandle<String>>> = Mutex::new(Vec::new());
+/// Cleanups handed to tasks of their own because their check was cut short, with the probe's
+/// location for the note when one does not finish in time.
+static INTERRUPTED: Mutex<Vec<(String, JoinHandle<String>)>> = Mutex::new(Vec::new());
 
 /// Holds the cleanup while the probe exists; see the module comment.
 pub(crate) struct CleanupGuard(Option<CleanupJob>);
@@ -165,8 +166,10 @@ impl Drop for CleanupGuard {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
+        let location = format!("s3://{}/{}", job.bucket, job.key);
+        let at = location.clone();
         let handle = runtime.spawn(async move {
-            let location = format!("s3://{}/{}", job.bucket, job.key);
+            let location = at;
             let what = match job.run().await {
                 Cleanup::Deleted => "it was deleted afterwards".to_owned(),
                 Cleanup::LeftToAnotherRun => {
@@ -187,21 +190,32 @@ impl Drop for CleanupGuard {
         INTERRUPTED
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(handle);
+            .push((location, handle));
     }
 }
 
 /// Waits (at most `limit` in all) for cleanups of probes whose check was cut short, and says
-/// what became of each probe; the application prints these lines.
+/// what became of each probe; the application prints these lines. A cleanup still waiting for
+/// an answer at the limit is abandoned and its probe named, so an endpoint that never answers
+/// cannot hold the run past its own limits (the application passes one check's time).
 pub async fn finish_interrupted_cleanups(limit: Duration) -> Vec<String> {
     let handles: Vec<_> =
         std::mem::take(&mut *INTERRUPTED.lock().unwrap_or_else(|e| e.into_inner()));
     let mut notes = Vec::new();
     let deadline = tokio::time::Instant::now() + limit;
-    for handle in handles {
-        match tokio::time::timeout_at(deadline, handle).await {
+    for (location, mut handle) in handles {
+        match tokio::time::timeout_at(deadline, &mut handle).await {
             Ok(Ok(note)) => notes.push(note),
-            _ => notes.push("dry-run-put was cut short after uploading its probe, and its cleanup did not finish: look for bucket-preflight-probe-* objects under the path and delete them".to_owned()),
+            Ok(Err(_)) => notes.push(format!(
+                "dry-run-put was cut short after uploading its probe to {location}, and its cleanup failed: delete that object by hand"
+            )),
+            Err(_) => {
+                handle.abort();
+                notes.push(format!(
+                    "dry-run-put was cut short after uploading its probe to {location}, and its delete got no answer within {} s: delete that object by hand",
+                    limit.as_secs_f64()
+                ));
+            }
         }
     }
     notes
