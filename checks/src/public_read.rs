@@ -87,7 +87,9 @@ pub async fn warm_connection(prefix_url: &str) {
     if !(prefix_url.starts_with("https://") || prefix_url.starts_with("http://")) {
         return;
     }
-    if let Ok(client) = anonymous_client() {
+    // Building the client loads the system's root certificates, milliseconds of blocking work
+    // that would otherwise hold up the requests polled after this one.
+    if let Ok(Ok(client)) = tokio::task::spawn_blocking(anonymous_client).await {
         let _ = client.head(prefix_url).send().await;
     }
 }

@@ -156,23 +156,26 @@ impl Context {
                 crate::public_read::warm_connection(&self.url_for("")).await;
             }
         };
+        // `join!` sends in this order, and a busy endpoint tends to answer in it: the reads
+        // the upload waits for (HeadBucket, the listing, object lock, the policy's demanded
+        // SSE) go first, the anonymous connection last.
         futures::join!(
-            identity,
             head,
+            listing,
+            self.early(&early.object_lock, |s3| self.read_object_lock(s3)),
+            self.early(&early.policy, |s3| self.read_policy(s3)),
+            identity,
             owner,
             location,
-            listing,
-            anonymous,
             self.early(&early.public_access_block, |s3| self
                 .read_public_access_block(s3)),
             self.early(&early.ownership, |s3| self.read_ownership(s3)),
             self.early(&early.versioning, |s3| self.read_versioning(s3)),
             self.early(&early.encryption, |s3| self.read_encryption(s3)),
-            self.early(&early.policy, |s3| self.read_policy(s3)),
             self.early(&early.requester_pays, |s3| self.read_requester_pays(s3)),
-            self.early(&early.object_lock, |s3| self.read_object_lock(s3)),
             self.early(&early.replication, |s3| self.read_replication(s3)),
             self.early(&early.notifications, |s3| self.read_notifications(s3)),
+            anonymous,
         );
     }
 }

@@ -212,10 +212,10 @@ impl Context {
             report.upload = Upload::NotAttempted("--no-write: no upload attempted".into());
             return report;
         }
-        // These facts shape the upload (retention, a demanded SSE header, how to delete): fetch
-        // them together.
-        let (lock, _, versioning) =
-            futures::join!(self.object_lock(), self.policy(), self.versioning());
+        // These facts shape the upload (retention, a demanded SSE header): fetch them together.
+        // Versioning (how to delete) is awaited only once the probe is written, so the upload
+        // never waits for it.
+        let (lock, _) = futures::join!(self.object_lock(), self.policy());
         match lock {
             Ok(ObjectLock {
                 enabled: true,
@@ -341,9 +341,13 @@ impl Context {
             bucket: self.target.bucket.clone(),
             key: report.key.clone(),
             expected_owner: self.settings.expected_owner.clone(),
-            suspended: matches!(versioning, Ok(Versioning::Suspended)),
+            suspended: false,
             writes: vec![first.clone()],
         });
+        // How to delete depends on versioning, read only now so that the upload never waited
+        // for it; a cleanup that runs before the answer still sees a suspended bucket's `null`
+        // version id in the write.
+        guard.job().suspended = matches!(self.versioning().await, Ok(Versioning::Suspended));
         if report
             .applied_sse
             .as_deref()

@@ -13,12 +13,16 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
-/// Holds every answer until the test opens it, and reports each request as it arrives.
+/// Which requests (`METHOD URI BODY`) the gate holds back.
+type Holds = fn(&str) -> bool;
+
+/// Holds answers until the test opens it, and reports each request as it arrives.
 #[derive(Debug)]
 struct Gate {
     inner: SharedHttpConnector,
     arrivals: mpsc::UnboundedSender<String>,
     open: watch::Receiver<bool>,
+    holds: Holds,
 }
 
 impl HttpConnector for Gate {
@@ -28,12 +32,14 @@ impl HttpConnector for Gate {
             .bytes()
             .map(|b| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_default();
-        let _ = self
-            .arrivals
-            .send(format!("{} {} {body}", request.method(), request.uri()));
+        let line = format!("{} {} {body}", request.method(), request.uri());
+        let held = (self.holds)(&line);
+        let _ = self.arrivals.send(line);
         let (inner, mut open) = (self.inner.clone(), self.open.clone());
         HttpConnectorFuture::new(async move {
-            let _ = open.wait_for(|open| *open).await;
+            if held {
+                let _ = open.wait_for(|open| *open).await;
+            }
             inner.call(request).await
         })
     }
@@ -42,6 +48,7 @@ impl HttpConnector for Gate {
 fn gated(
     arrivals: mpsc::UnboundedSender<String>,
     open: watch::Receiver<bool>,
+    holds: Holds,
 ) -> impl FnOnce(SharedHttpClient) -> SharedHttpClient {
     move |inner| {
         http_client_fn(move |settings, components| {
@@ -49,6 +56,7 @@ fn gated(
                 inner: inner.http_connector(settings, components),
                 arrivals: arrivals.clone(),
                 open: open.clone(),
+                holds,
             })
         })
     }
@@ -60,7 +68,10 @@ async fn the_first_wave_sends_every_independent_read_before_any_answer_arrives()
     let (open_tx, open) = watch::channel(false);
     let (session, _) = Replay::new()
         .healthy_bucket("eu-west-1")
-        .session_through(gated(arrivals_tx, open), SessionOptions::default())
+        .session_through(
+            gated(arrivals_tx, open, |_| true),
+            SessionOptions::default(),
+        )
         .await;
     let mut target = Target::new("my-bucket");
     target.bucket_region = Some("eu-west-1".into());
@@ -107,6 +118,68 @@ async fn the_first_wave_sends_every_independent_read_before_any_answer_arrives()
     // The owner's HeadBucket needs the caller's account, so it comes after the wave.
     let later: Vec<String> = std::iter::from_fn(|| arrivals.try_recv().ok()).collect();
     assert!(later.iter().any(|r| r.starts_with("HEAD ")), "{later:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_waits_only_for_the_reads_that_shape_it() {
+    // Existence, the listing, object lock and the policy decide whether and how to write; every
+    // other read (versioning only decides how to delete) is held back, and the PUT must go out
+    // all the same: each read it waited for would cost a round trip on the critical path.
+    let shaping = [
+        "GetCallerIdentity",
+        "HEAD ",
+        "list-type=2",
+        "?object-lock",
+        "?policy",
+    ];
+    let (arrivals_tx, mut arrivals) = mpsc::unbounded_channel();
+    let (open_tx, open) = watch::channel(false);
+    let (session, _) = Replay::new()
+        .healthy_bucket("eu-west-1")
+        .session_through(
+            gated(arrivals_tx, open, |line| {
+                line.starts_with("GET ")
+                    && line.contains("/?")
+                    && !["?list-type", "?object-lock", "?policy"]
+                        .iter()
+                        .any(|shaping| line.contains(shaping))
+            }),
+            SessionOptions::default(),
+        )
+        .await;
+    let mut target = Target::new("my-bucket");
+    target.bucket_region = Some("eu-west-1".into());
+    target.url_prefix = Some("http://127.0.0.1:9/my-bucket/".into());
+    let ctx = Arc::new(Context::online(target, Arc::new(session)));
+    let run = tokio::spawn({
+        let ctx = ctx.clone();
+        async move {
+            futures::join!(ctx.prefetch(), ctx.probe());
+        }
+    });
+    let mut seen: Vec<String> = Vec::new();
+    let put_sent = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(request) = arrivals.recv().await {
+            let is_put = request.starts_with("PUT ");
+            seen.push(request);
+            if is_put {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        put_sent.is_ok(),
+        "with only {shaping:?} answered, the probe's PUT did not go out; sent: {seen:#?}"
+    );
+    open_tx.send(true).unwrap();
+    run.await.unwrap();
+    let report = ctx.probe().await;
+    assert!(
+        matches!(report.cleanup, crate::probe::Cleanup::Deleted),
+        "the probe is still removed: {:?}",
+        report.cleanup
+    );
 }
 
 #[tokio::test]
