@@ -67,6 +67,9 @@ pub struct SessionOptions {
     /// The SDK's adaptive retry (client-side rate limiting on `SlowDown`, 503 and throttling),
     /// for runs that send many requests at once, such as an audit of many buckets.
     pub adaptive_retry: bool,
+    /// Keep no request timeline (`-vv`): for a session that serves a whole audit, whose
+    /// timeline nobody shows and would hold every request of the run until it ends.
+    pub without_timeline: bool,
 }
 
 /// Credentials as far as reports may know them: never the secret, never the token.
@@ -148,6 +151,11 @@ impl Session {
                 SharedCredentialsProvider::new(chain.build().await)
             }
         };
+        let timeline = if options.without_timeline {
+            Timeline::off()
+        } else {
+            Timeline::default()
+        };
         Session {
             options,
             region,
@@ -157,7 +165,7 @@ impl Session {
             sdk_config: OnceCell::new(),
             identity: OnceCell::new(),
             s3_clients: Mutex::new(HashMap::new()),
-            timeline: Timeline::default(),
+            timeline,
         }
     }
 

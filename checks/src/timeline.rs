@@ -34,19 +34,30 @@ pub struct RequestTiming {
 #[derive(Debug, Clone)]
 pub struct Timeline {
     origin: Instant,
-    entries: Arc<Mutex<Vec<RequestTiming>>>,
+    /// `None` when recording is off ([`Timeline::off`]).
+    entries: Option<Arc<Mutex<Vec<RequestTiming>>>>,
 }
 
 impl Default for Timeline {
     fn default() -> Self {
         Timeline {
             origin: Instant::now(),
-            entries: Arc::default(),
+            entries: Some(Arc::default()),
         }
     }
 }
 
 impl Timeline {
+    /// A timeline that records nothing: for a session shared by a long run that never shows
+    /// its timeline (an audit of thousands of targets would otherwise hold every request's
+    /// timing until it ends).
+    pub fn off() -> Self {
+        Timeline {
+            origin: Instant::now(),
+            entries: None,
+        }
+    }
+
     fn ms_since_origin(&self, at: Instant) -> u64 {
         at.saturating_duration_since(self.origin).as_millis() as u64
     }
@@ -60,6 +71,9 @@ impl Timeline {
         ended: Instant,
         status: Option<u16>,
     ) {
+        let Some(entries) = &self.entries else {
+            return;
+        };
         let entry = RequestTiming {
             operation: operation.to_owned(),
             host: host.to_owned(),
@@ -67,7 +81,7 @@ impl Timeline {
             end_ms: self.ms_since_origin(ended),
             status,
         };
-        self.entries
+        entries
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(entry);
@@ -75,11 +89,10 @@ impl Timeline {
 
     /// The requests so far, by start time.
     pub fn requests(&self) -> Vec<RequestTiming> {
-        let mut all = self
-            .entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let Some(entries) = &self.entries else {
+            return Vec::new();
+        };
+        let mut all = entries.lock().unwrap_or_else(|e| e.into_inner()).clone();
         all.sort_by_key(|r| (r.start_ms, r.end_ms));
         all
     }
@@ -112,6 +125,9 @@ impl Intercept for RecordTimings {
         _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        if self.0.entries.is_none() {
+            return Ok(()); // recording is off: not even the host is worth parsing
+        }
         // The request is gone by the time the attempt ends: take its host now.
         let host = url::Url::parse(context.request().uri())
             .ok()
@@ -140,5 +156,53 @@ impl Intercept for RecordTimings {
             .record(&operation, &host, started, Instant::now(), status);
         cfg.interceptor_state().store_put(AttemptStarted(None));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::replay::Replay;
+    use crate::session::SessionOptions;
+
+    /// HeadBucket through a replayed session; returns the operations its timeline kept.
+    async fn recorded(options: SessionOptions) -> Vec<String> {
+        let (session, log) = Replay::new()
+            .healthy_bucket("eu-west-1")
+            .session(options)
+            .await;
+        let s3 = session.s3(Some("eu-west-1")).await.expect("credentials");
+        s3.head_bucket()
+            .bucket("my-bucket")
+            .send()
+            .await
+            .expect("a 200");
+        assert_eq!(log.lock().unwrap().len(), 1, "the request was sent");
+        let started = std::time::Instant::now();
+        session.timeline().record(
+            "GET",
+            "my-bucket.s3.amazonaws.com",
+            started,
+            started,
+            Some(403),
+        );
+        session
+            .timeline()
+            .requests()
+            .into_iter()
+            .map(|r| r.operation)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_session_without_timeline_keeps_no_request_and_others_keep_each() {
+        assert_eq!(
+            recorded(SessionOptions::default()).await,
+            ["HeadBucket", "GET"]
+        );
+        let off = SessionOptions {
+            without_timeline: true,
+            ..SessionOptions::default()
+        };
+        assert!(recorded(off).await.is_empty());
     }
 }

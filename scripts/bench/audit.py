@@ -3,31 +3,39 @@ proxy, against the emulator's own request ceiling measured in the same run.
 
 Creates N healthy buckets, writes a config naming each one, runs the full audit (every check and
 the dry run) once at N/10 targets and once at N (peak RSS at both sizes shows whether memory
-grows with the number of targets), counts the requests the emulator served, then replays the
-audit's read requests straight at the emulator as fast as it answers them: that rate is the
-ceiling no client can beat. Prints a Markdown table.
+grows with the number of targets), counts the requests the emulator served, then replays those
+very requests (reads and writes: the proxy logs each one byte for byte as it sent it upstream)
+straight at the emulator, as fast as it answers them: that rate is the ceiling no client can
+beat. Prints a Markdown table.
 
-Usage: audit.py --binary PATH --moto PATH --python PATH [--buckets 1000] [--rtt-ms 50]
-                [--concurrency 32]
+Usage: audit.py --binary PATH --proxy PATH --moto PATH --python PATH [--buckets 1000]
+                [--rtt-ms 50] [--concurrency 32]
 """
 
 import argparse
-import http.client
+import collections
 import os
 import re
+import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 ACCESS_KEY, SECRET_KEY = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-REQUEST_LINE = re.compile(r'"(GET|HEAD|PUT|POST|DELETE) (\S+) HTTP/1\.[01]" (\d{3})')
+# moto colours the request line of a non-2xx answer (`"\x1b[31m\x1b[1mGET … HTTP/1.1\x1b[0m" 403`):
+# those requests count too.
+COLOUR = r"(?:\x1b\[[\d;]*m)*"
+REQUEST_LINE = re.compile(
+    rf'"{COLOUR}(GET|HEAD|PUT|POST|DELETE) \S+ HTTP/1\.[01]{COLOUR}" (\d{{3}})'
+)
+# Client counts the replay tries; the ceiling is the best of them (moto's rate depends on how
+# many connections it juggles, and the ceiling must be the most it can do).
+REPLAY_CLIENTS = (4, 16, 64)
 
 
 class Moto:
-    """The emulator, its port, and every request line it logs."""
+    """The emulator, its port, and the status of every request it logs."""
 
     def __init__(self, server):
         self.process = subprocess.Popen(
@@ -35,36 +43,73 @@ class Moto:
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
         )
-        self.requests = []
+        self.statuses = []
         self.port = None
         ready = threading.Event()
 
         def drain():
             for line in self.process.stderr:
-                found = re.search(r"Running on http://127\.0\.0\.1:(\d+)", line)
-                if found and self.port is None:
-                    self.port = int(found.group(1))
-                    ready.set()
+                if self.port is None:
+                    found = re.search(r"Running on http://127\.0\.0\.1:(\d+)", line)
+                    if found:
+                        self.port = int(found.group(1))
+                        ready.set()
                 request = REQUEST_LINE.search(line)
                 if request:
-                    self.requests.append((request.group(1), request.group(2)))
+                    self.statuses.append(request.group(2))
 
         threading.Thread(target=drain, daemon=True).start()
         if not ready.wait(60):
             raise SystemExit("moto did not start within 60 s")
 
+    def served(self):
+        """How many requests it has logged; waits until the log stops growing (its log line is
+        written after the response)."""
+        while True:
+            count = len(self.statuses)
+            time.sleep(0.2)
+            if len(self.statuses) == count:
+                return count
 
-def start_proxy(moto_port, rtt_ms):
-    proxy = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "latency_proxy.py"), str(moto_port), str(rtt_ms)],
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a running process and its threads so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_proxy(proxy, moto_port, rtt_ms, count_file, request_log):
+    process = subprocess.Popen(
+        [proxy, str(moto_port), str(rtt_ms), count_file, request_log],
         stdout=subprocess.PIPE, text=True,
     )
-    line = proxy.stdout.readline()
-    found = re.search(r"listening on (\d+)", line)
+    found = re.search(r"listening on (\d+)", process.stdout.readline())
     if not found:
         raise SystemExit("the latency proxy did not start")
-    threading.Thread(target=lambda: [None for _ in proxy.stdout], daemon=True).start()
-    return proxy, int(found.group(1))
+    return process, int(found.group(1))
+
+
+def read_count(path):
+    try:
+        with open(path) as count:
+            return int(count.read() or 0)
+    except FileNotFoundError:
+        return 0
+
+
+def logged_requests(path, start, end):
+    """The requests the proxy sent upstream between two offsets of its request log."""
+    with open(path, "rb") as log:
+        log.seek(start)
+        data = log.read(end - start)
+    requests, at = [], 0
+    while at < len(data):
+        newline = data.index(b"\n", at)
+        length = int(data[at:newline])
+        requests.append(data[newline + 1:newline + 1 + length])
+        at = newline + 1 + length
+    return requests
 
 
 def create_buckets(python, moto_port, names):
@@ -105,39 +150,68 @@ def run_audit(binary, config, endpoint, concurrency, env):
     return wall, code, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def ceiling(moto_port, requests, threads=16):
-    """Requests per second the emulator serves when nothing else is in the way: the audit's own
-    read requests (GET and HEAD), replayed directly at it by `threads` clients at once."""
-    reads = [r for r in requests if r[0] in ("GET", "HEAD")]
-    if not reads:
-        return None
-    position = [0]
-    lock = threading.Lock()
+def by_bucket(requests):
+    """The requests in order, one list per bucket (path-style: the path's first segment), so a
+    replay keeps each probe's PUT, GET and DELETE in the audit's order."""
+    groups = collections.OrderedDict()
+    for request in requests:
+        path = request.split(b" ", 2)[1]
+        groups.setdefault(path.split(b"/")[1].split(b"?")[0], []).append(request)
+    return list(groups.values())
+
+
+def replay(moto_port, groups, clients):
+    """Sends the logged requests, exactly as the proxy sent them (`Connection: close`, one
+    connection each, as the proxy does), straight at the emulator from `clients` threads at
+    once; returns (requests per second, the statuses it answered)."""
+    pending = collections.deque(groups)
+    statuses = []
 
     def worker():
         while True:
-            with lock:
-                if position[0] >= len(reads):
-                    return
-                method, path = reads[position[0]]
-                position[0] += 1
-            connection = http.client.HTTPConnection("127.0.0.1", moto_port, timeout=60)
-            connection.request(method, path)
-            connection.getresponse().read()
-            connection.close()
+            try:
+                group = pending.popleft()
+            except IndexError:
+                return
+            for request in group:
+                with socket.create_connection(("127.0.0.1", moto_port), timeout=60) as upstream:
+                    upstream.sendall(request)
+                    response = b""
+                    while chunk := upstream.recv(65536):
+                        response += chunk
+                statuses.append(response.split(b" ", 2)[1].decode())
 
     started = time.perf_counter()
-    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    workers = [threading.Thread(target=worker) for _ in range(clients)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    return len(reads) / (time.perf_counter() - started)
+    return len(statuses) / (time.perf_counter() - started), statuses
+
+
+def ceiling(moto, groups, audit_statuses):
+    """The best replay rate over REPLAY_CLIENTS, moto's CPU per second of the best replay, and
+    the rate by client count. Warns when the replay was answered differently from the audit (it
+    would have measured other work)."""
+    best, rates = (0.0, 0.0), {}
+    for clients in REPLAY_CLIENTS:
+        cpu = cpu_seconds(moto.process.pid)
+        started = time.perf_counter()
+        rate, statuses = replay(moto.port, groups, clients)
+        busy = (cpu_seconds(moto.process.pid) - cpu) / (time.perf_counter() - started)
+        if collections.Counter(statuses) != collections.Counter(audit_statuses):
+            print(f"warning: the replay with {clients} clients was answered "
+                  f"{dict(collections.Counter(statuses))}, the audit "
+                  f"{dict(collections.Counter(audit_statuses))}")
+        best, rates[clients] = max(best, (rate, busy)), rate
+    return best[0], best[1], rates
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
+    parser.add_argument("--proxy", required=True, help="the latency proxy (examples/latency_proxy.rs)")
     parser.add_argument("--moto", required=True)
     parser.add_argument("--python", required=True, help="a Python with boto3 (the emulator's)")
     parser.add_argument("--buckets", type=int, default=1000)
@@ -146,12 +220,13 @@ def main():
     args = parser.parse_args()
 
     moto = Moto(args.moto)
-    proxy, proxy_port = start_proxy(moto.port, args.rtt_ms)
+    home = tempfile.mkdtemp()
+    count_file, request_log = os.path.join(home, "connections"), os.path.join(home, "requests")
+    proxy, proxy_port = start_proxy(args.proxy, moto.port, args.rtt_ms, count_file, request_log)
     try:
         endpoint = f"http://127.0.0.1:{proxy_port}"
         names = [f"bench-{i:05d}" for i in range(args.buckets)]
         create_buckets(args.python, moto.port, names)
-        home = tempfile.mkdtemp()
         env = {
             "PATH": os.environ["PATH"],
             "HOME": home,
@@ -166,28 +241,43 @@ def main():
         for count in sorted({max(1, args.buckets // 10), args.buckets}):
             config = os.path.join(home, f"audit-{count}.toml")
             write_config(config, endpoint, names[:count])
-            before = len(moto.requests)
+            served_before, log_before = moto.served(), os.path.getsize(request_log)
+            connections_before = read_count(count_file)
+            moto_cpu, proxy_cpu = cpu_seconds(moto.process.pid), cpu_seconds(proxy.pid)
             load = os.getloadavg()[0]
             wall, code, rss, cpu = run_audit(args.binary, config, endpoint, args.concurrency, env)
-            served = moto.requests[before:]
-            rate = ceiling(moto.port, served)
-            # The same reads through the latency proxy by 64 clients at once: what the proxy
-            # itself lets through on this machine (it is one Python process).
-            through_proxy = ceiling(proxy_port, served, threads=64)
-            floor = len(served) / rate if rate else float("nan")
-            rows.append((count, wall, code, len(served), rss, cpu, rate, floor, load, through_proxy))
+            moto_busy = (cpu_seconds(moto.process.pid) - moto_cpu) / wall
+            proxy_cpu = cpu_seconds(proxy.pid) - proxy_cpu
+            served = moto.served() - served_before
+            requests = logged_requests(request_log, log_before, os.path.getsize(request_log))
+            if len(requests) != served:
+                raise SystemExit(f"the proxy sent {len(requests)} requests, moto logged {served}")
+            connections = read_count(count_file) - connections_before
+            audit_statuses = moto.statuses[served_before:served_before + served]
+            rate, replay_busy, rates = ceiling(moto, by_bucket(requests), audit_statuses)
+            floor = served / rate
+            rows.append((count, wall, code, served, connections, rss, cpu, proxy_cpu, rate, floor,
+                         moto_busy, replay_busy, load, rates))
     finally:
         proxy.kill()
         moto.process.kill()
 
     print(f"\nAudit of N buckets, full checks and dry run, {args.rtt_ms:.0f} ms round trip, "
           f"--concurrency {args.concurrency}:\n")
-    print("| buckets | wall time | requests | emulator ceiling | fastest possible | wall / fastest | audit rate | proxy ceiling | peak RSS | tool CPU | load before | exit |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for count, wall, code, requests, rss, cpu, rate, floor, load, proxy_rate in rows:
-        print(f"| {count} | {wall:.1f} s | {requests} | {rate:.0f} req/s | {floor:.1f} s | "
-              f"{wall / floor:.2f}× | {requests / wall:.0f} req/s | {proxy_rate:.0f} req/s | "
-              f"{rss:.0f} MiB | {cpu:.1f} s | {load:.1f} | {code} |")
+    print("| buckets | wall time | requests | connections | emulator ceiling | fastest possible "
+          "| wall / fastest | audit rate | emulator CPU (audit / ceiling) | peak RSS | tool CPU "
+          "| proxy CPU | load before | exit |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for (count, wall, code, requests, connections, rss, cpu, proxy_cpu, rate, floor, moto_busy,
+         replay_busy, load, _) in rows:
+        print(f"| {count} | {wall:.1f} s | {requests} | {connections} | {rate:.0f} req/s | "
+              f"{floor:.1f} s | {wall / floor:.2f}× | {requests / wall:.0f} req/s | "
+              f"{moto_busy:.0%} / {replay_busy:.0%} | {rss:.0f} MiB | {cpu:.1f} s | "
+              f"{proxy_cpu:.1f} s | {load:.1f} | {code} |")
+    print("\nThe replay's rate by number of clients (the ceiling is the best):")
+    for row in rows:
+        print(f"- {row[0]} buckets: " + ", ".join(
+            f"{clients} clients {rate:.0f} req/s" for clients, rate in row[-1].items()))
 
 
 if __name__ == "__main__":

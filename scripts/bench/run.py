@@ -4,7 +4,8 @@ Starts the emulator behind a latency proxy, creates a healthy bucket, and times 
 --runs) the tool's full check, the same calls as an aws CLI script and as a sequential boto3
 script, and the no-credentials answer. Prints a Markdown table.
 
-Usage: run.py --binary PATH --moto PATH --aws PATH --bench-python PATH [--rtt-ms 50] [--runs 7]
+Usage: run.py --binary PATH --proxy PATH --moto PATH --aws PATH --bench-python PATH [--rtt-ms 50]
+              [--runs 7]
 """
 
 import argparse
@@ -13,7 +14,6 @@ import re
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -70,6 +70,7 @@ def timed(command, env, runs, expect_codes=(0,), count_file=None):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
+    parser.add_argument("--proxy", required=True, help="the latency proxy (examples/latency_proxy.rs)")
     parser.add_argument("--moto", required=True)
     parser.add_argument("--aws", required=True)
     parser.add_argument("--bench-python", required=True)
@@ -83,8 +84,7 @@ def main():
     )
     count_file = os.path.join(tempfile.mkdtemp(), "connections")
     proxy, port = start(
-        [sys.executable, os.path.join(HERE, "latency_proxy.py"), str(moto_port), str(args.rtt_ms),
-         count_file],
+        [args.proxy, str(moto_port), str(args.rtt_ms), count_file],
         r"listening on (\d+)",
     )
     try:
