@@ -1,19 +1,21 @@
 //! `dry-run-put`: a real upload, exactly as the store step sends it, its cleanup, and its
 //! footprint.
 
-use crate::api_error::ApiFailure;
+//! The words for a refused upload are in `dry_run_put/refused.rs`, the verdict on a written
+//! probe in `dry_run_put/written.rs`.
+
 use crate::check::{Category, Check, CheckInfo};
-use crate::denial::{allow_statement, Denial};
-use crate::denial_causes::{
-    bare_denial_causes, bucket_policy_evidence, transport_denial, PolicyEvidence, TransportDenial,
-};
 use crate::iam::PolicyDocument;
-use crate::probe::policy_fit::{
-    conditional_header_gap, readable_policies, shape_sensitive_patterns,
-};
-use crate::probe::{Cleanup, Multipart, ProbeReport, Upload};
-use crate::{Context, Findings, Outcome};
+use crate::probe::policy_fit::{readable_policies, shape_sensitive_patterns};
+use crate::probe::{Cleanup, Multipart, Upload};
+use crate::{Context, Outcome};
 use async_trait::async_trait;
+
+mod refused;
+mod written;
+
+use refused::{append_detail, diagnose};
+use written::written;
 
 pub struct DryRunPut;
 
@@ -136,184 +138,6 @@ The dry run reproduces the upload, so it sees what no configuration read shows:
 "#,
 };
 
-/// Explains a failed probe upload: first whether it was refused for going over plain HTTP
-/// (as `bucket-policy` judges the same scheme), then every other cause.
-async fn diagnose(ctx: &Context, failure: &ApiFailure) -> Outcome {
-    if !failure.is_access_denied() {
-        return diagnose_cause(ctx, failure).await;
-    }
-    let probe = ctx.probe().await;
-    let endpoint = ctx.target.endpoint.as_deref().unwrap_or("http://");
-    let transport = transport_denial(
-        ctx,
-        &probe.key,
-        probe.sse.as_deref(),
-        probe.precondition.as_ref(),
-    )
-    .await;
-    match transport {
-        Some(TransportDenial::Proven(statements)) => Outcome::fail(
-            format!("upload refused because the probe went over plain HTTP ({endpoint}): the bucket policy's {} denies requests without HTTPS (aws:SecureTransport false), and the export reaches the bucket the same way", statements.join(", ")),
-            format!("{HTTPS_FIX} If the endpoint cannot serve HTTPS, narrow that Deny in the bucket policy instead (uploads then travel unencrypted)."),
-        )
-        .with_evidence("denied_by", "aws:SecureTransport")
-        .with_evidence("statements", statements),
-        Some(TransportDenial::Possible) => {
-            let outcome = diagnose_cause(ctx, failure).await;
-            let note = format!("The probe went over plain HTTP ({endpoint}): a bucket policy Deny on aws:SecureTransport false (common: \"AllowSSLRequestsOnly\") refuses exactly that, and the policy could not be read to tell. {HTTPS_FIX}");
-            append_detail(outcome, &note)
-        }
-        _ => diagnose_cause(ctx, failure).await,
-    }
-}
-
-/// The fix for a refusal over plain HTTP, as `bucket-policy` words it for the export.
-const HTTPS_FIX: &str = "Give the store step an https:// `host` (Transloadit uses plain HTTP unless `host` starts with https://) and run this check with an https:// --endpoint-url, so that uploads arrive over TLS.";
-
-/// `outcome` with `note` added after any detail it has.
-fn append_detail(outcome: Outcome, note: &str) -> Outcome {
-    let detail = match &outcome.detail {
-        Some(detail) => format!("{detail} {note}"),
-        None => note.to_owned(),
-    };
-    outcome.with_detail(detail)
-}
-
-/// Explains a failed probe upload by every cause but its transport.
-async fn diagnose_cause(ctx: &Context, failure: &ApiFailure) -> Outcome {
-    let acl = ctx.target.acl;
-    let objects = ctx.objects_arn();
-    if failure.is_not_implemented() {
-        return Outcome::skip(format!("conditional uploads are not supported by this endpoint ({failure}); nothing was written"));
-    }
-    if failure.code_is("AccessControlListNotSupported") {
-        return Outcome::fail(
-            format!("S3 refused the upload: the bucket does not allow ACLs, and `acl: {acl}` sends one (400 AccessControlListNotSupported)"),
-            "Set `acl: bucket-default`, or switch Object Ownership to ObjectWriter or BucketOwnerPreferred (S3 console → bucket → Permissions → Object Ownership).",
-        );
-    }
-    if failure
-        .message
-        .as_deref()
-        .is_some_and(|m| m.contains("Content-MD5") || m.contains("x-amz-checksum"))
-    {
-        return if ctx.target.check_integrity {
-            Outcome::fail(
-                format!("S3 refused the upload for lack of an integrity header although it carried Content-MD5, as check_integrity sends ({failure})"),
-                "The bucket demands another checksum than Content-MD5 (an x-amz-checksum-* header): see the object-lock check and the bucket policy.",
-            )
-        } else {
-            Outcome::fail(
-                format!("S3 refused the upload, sent as the store step sends it without `check_integrity` (no checksum), for lack of an integrity header ({failure}): object lock demands Content-MD5 or an x-amz-checksum-* header on every upload"),
-                "Set `check_integrity: true` in the store step: Transloadit then submits the file's checksum, which object lock requires.",
-            )
-        };
-    }
-    if !failure.is_access_denied() {
-        return Outcome::error(
-            format!("the probe upload failed: {failure}"),
-            failure.fix_or(
-                "Run again; if it persists, check the network path to S3 and the endpoint.",
-            ),
-        );
-    }
-    let probe = ctx.probe().await;
-    let sse = probe.sse.as_deref();
-    if let Some(denial) = Denial::from_failure(failure) {
-        let outcome = if denial.action.starts_with("kms:") {
-            // The step's own key when its headers name one, else the bucket's default.
-            let kms_key = match crate::store_headers::step_kms_key(&ctx.target) {
-                Some(key) => Some(key.to_owned()),
-                None => match ctx.encryption().await {
-                    Ok(Some(encryption)) => encryption.kms_key.clone(),
-                    _ => None,
-                },
-            };
-            let key = denial
-                .resource
-                .clone()
-                .or(kms_key)
-                .unwrap_or_else(|| "KEY-ARN".into());
-            Outcome::fail(
-                format!("upload denied by KMS: {}", denial.describe()),
-                format!("Add to the export user's IAM policy: {}; across accounts, the key policy must allow it too.", serde_json::json!({"Sid": "UseBucketKmsKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key})),
-            )
-        } else if denial.explicit {
-            // A resource-based policy here is the bucket policy: name the statement when it
-            // can be read.
-            let statement = match denial.policy_type.as_deref() {
-                Some("resource-based") => {
-                    match bucket_policy_evidence(ctx, &probe.key, sse, probe.precondition.as_ref())
-                        .await
-                    {
-                        PolicyEvidence::Read { denies, .. } => denies.into_iter().next(),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            };
-            let fix = match statement {
-                Some(statement) => format!("{}.", upper_first(&statement)),
-                None => format!("Remove or narrow the Deny statement in the {} policy that matches {} (the bucket-policy check names bucket policy statements); explicit denies override every Allow.", denial.policy_type.as_deref().unwrap_or("matching"), denial.action),
-            };
-            Outcome::fail(
-                format!("upload explicitly denied: {}", denial.describe()),
-                fix,
-            )
-        } else if denial.action.eq_ignore_ascii_case("s3:PutObjectAcl") {
-            Outcome::fail(
-                format!("uploads with `acl: {acl}` also need s3:PutObjectAcl: {}", denial.describe()),
-                format!("Add to the export user's IAM policy: {}, or set `acl: bucket-default` (no ACL header, no PutObjectAcl).", allow_statement("WriteExportedFiles", &["s3:PutObject", "s3:PutObjectAcl"], &objects)),
-            )
-        } else {
-            Outcome::fail(
-                format!("upload denied: {}", denial.describe()),
-                format!(
-                    "Add to the export user's IAM policy: {}",
-                    allow_statement("WriteExportedFiles", &[denial.action.as_str()], &objects)
-                ),
-            )
-        };
-        return outcome.with_evidence("denied_action", denial.action.as_str());
-    }
-    // A bare "Access Denied": S3 gives no reason for cross-account requests. Name the causes
-    // the other checks' evidence proves first, then the likely ones.
-    let causes = bare_denial_causes(ctx, &probe.key, sse, probe.precondition.as_ref()).await;
-    let numbered: Vec<String> = causes
-        .iter()
-        .enumerate()
-        .map(|(i, cause)| format!("({}) {}", i + 1, cause.text))
-        .collect();
-    let (headline, listed) = match causes.first() {
-        Some(first) if first.proven => (
-            format!("upload denied with a bare 403 AccessDenied: {}", first.text),
-            "Causes, proven first",
-        ),
-        Some(first) => (
-            format!(
-                "upload denied with a bare 403 AccessDenied; possibly: {}",
-                first.text
-            ),
-            "Possible causes, most likely first",
-        ),
-        None => (
-            "upload denied with a bare 403 AccessDenied".to_owned(),
-            "Possible causes",
-        ),
-    };
-    Outcome::fail(headline, format!("{listed}: {}.", numbered.join("; ")))
-        .with_evidence("proven_causes", causes.iter().filter(|c| c.proven).count())
-}
-
-/// `text` with its first letter in upper case, to start a sentence.
-fn upper_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 #[async_trait]
 impl Check for DryRunPut {
     fn info(&self) -> &'static CheckInfo {
@@ -415,93 +239,9 @@ fn preflight_step_sse(ctx: &Context) -> Option<&str> {
     crate::store_headers::step_sse(&ctx.target)
 }
 
-/// The verdict on a probe that was written: proved, unless something says the proof does not
-/// stand for the export; with what was left behind and set off.
-async fn written(ctx: &Context, probe: &ProbeReport, location: &str) -> Outcome {
-    let caller = match ctx.session() {
-        Some(session) => session.identity().await.ok().map(|i| i.arn),
-        None => None,
-    };
-    let replaced = match &probe.upload {
-        Upload::Written {
-            replaced_earlier_probe: true,
-            ..
-        } => " (writing over an earlier run's probe)",
-        _ => "",
-    };
-    // Whose upload this proves: the caller's, whatever --principal says.
-    let who = match caller.as_deref() {
-        Some(arn) => format!(", proving uploads by {arn}"),
-        None => {
-            ", proving uploads by these credentials (whose identity STS did not tell)".to_owned()
-        }
-    };
-    let mut story = vec![format!(
-        "uploaded a probe to {location} as the store step would{replaced}{who}"
-    )];
-    let footprint = ctx.probe_footprint(probe, location).await;
-    story.extend(footprint.sentences);
-    let mut findings = Findings::default();
-    multipart_findings(ctx, probe, &mut findings);
-    let policies = readable_policies(ctx).await;
-    if let Some((_, bucket_policy)) = policies
-        .iter()
-        .find(|(source, _)| *source == "bucket policy")
-    {
-        let object = crate::partition::object_arn(ctx.partition(), &ctx.target.bucket, &probe.key);
-        let precondition = probe
-            .precondition
-            .clone()
-            .unwrap_or(crate::probe::Precondition::IfNoneMatch);
-        if let Some(gap) =
-            conditional_header_gap(bucket_policy, &object, caller.as_deref(), &precondition)
-        {
-            let summary = format!(
-                "the probe's success cannot stand for the export: it sent {}, and the bucket policy ({}) {} PutObject without it, which the store step never sends",
-                precondition.header(),
-                gap.statements.join(", "),
-                if gap.certain { "denies" } else { "may deny" },
-            );
-            let fix = "Let the bucket policy allow uploads without If-None-Match/If-Match (narrow that Deny to other principals or drop its s3:if-none-match condition).";
-            if gap.certain {
-                findings.fail(summary, fix);
-            } else {
-                findings.warn(summary, fix);
-            }
-        }
-    }
-    if let Some((summary, fix)) = shape_warning(ctx, &policies, &probe.key) {
-        findings.warn(summary, fix);
-    }
-    if let Some(principal) = ctx.settings.principal.as_deref() {
-        if caller.as_deref() != Some(principal) {
-            let caller = caller.as_deref().unwrap_or("the caller");
-            findings.warn(
-                format!("this upload proves {caller}'s access, not that of --principal {principal}"),
-                "To prove the principal's upload, run the dry run with its own credentials (e.g. assume the role); iam-simulation only predicts it.",
-            );
-        }
-    }
-    let story = story
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ");
-    let mut outcome = findings.into_outcome(story.clone());
-    if outcome.status != crate::Status::Pass {
-        outcome.summary = format!("{}; {story}", outcome.summary);
-    }
-    if footprint.side_effects_unknown {
-        outcome = outcome.with_detail("The replication or event notification configuration was unreadable (s3:GetReplicationConfiguration, s3:GetBucketNotification), so copies or events the probe set off are unknown.");
-    }
-    outcome
-        .with_evidence("identity", serde_json::json!(caller))
-        .with_evidence("other_leftovers", probe.other_leftovers.len())
-}
-
 /// A warning when readable policies grant or deny uploads by key shape, so that the probe key
 /// may be judged differently from real files.
-fn shape_warning(
+pub(super) fn shape_warning(
     ctx: &Context,
     policies: &[(&'static str, PolicyDocument)],
     probe_key: &str,
@@ -532,43 +272,4 @@ fn shape_warning(
         ),
         fix,
     ))
-}
-
-fn multipart_findings(ctx: &Context, probe: &ProbeReport, findings: &mut Findings) {
-    let Multipart::Refused {
-        step,
-        failure,
-        left_incomplete,
-        completed_unseen,
-    } = &probe.multipart
-    else {
-        return;
-    };
-    let key = probe
-        .kms_key
-        .clone()
-        .unwrap_or_else(|| "the bucket's KMS key".to_owned());
-    if failure.is_access_denied() {
-        findings.fail(
-            format!("single-part uploads work, but a multipart upload (how large files are stored) was refused at {step}: {failure}; under SSE-KMS it needs kms:Decrypt on {key}"),
-            format!("Add to the export user's IAM policy: {}; across accounts, the key policy must allow it too.", serde_json::json!({"Sid": "UseBucketKmsKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key})),
-        );
-    } else {
-        findings.warn(
-            format!("could not prove multipart uploads (large files) under SSE-KMS: {step} failed: {failure}"),
-            "Run again; if it persists, check kms:Decrypt on the bucket's KMS key by hand.",
-        );
-    }
-    if *completed_unseen {
-        findings.warn(
-            format!("the multipart upload was completed after all (its answer was lost, and its abort found no upload), but its version of the probe could not be read back to be deleted: it may remain at s3://{}/{}", ctx.target.bucket, probe.key),
-            format!("Delete the remaining versions of {} by hand (aws s3api list-object-versions --bucket {} --prefix {}).", probe.key, ctx.target.bucket, probe.key),
-        );
-    }
-    if let Some((upload_id, abort_failure)) = left_incomplete {
-        findings.warn(
-            format!("its incomplete multipart upload could not be aborted ({abort_failure}) and keeps costing storage"),
-            format!("aws s3api abort-multipart-upload --bucket {} --key {} --upload-id {upload_id}", ctx.target.bucket, probe.key),
-        );
-    }
 }

@@ -1,6 +1,7 @@
 //! `public-url` over a whole replayed bucket, with its result URL on a loopback server: what the
 //! run reads, and how the check judges it.
 
+use super::{assert_status, run};
 use crate::checks::public_url::PublicUrl;
 use crate::loopback_http::serve;
 use crate::probe::PROBE_BODY;
@@ -95,4 +96,46 @@ async fn ignored_public_acls_with_a_public_bucket_policy_pass() {
     let (server, _) = serve("200 OK", &[], PROBE_BODY).await;
     let outcome = run_check(replay, format!("{server}my-bucket/"), Acl::Public).await;
     assert_outcome(&outcome, Status::Pass, "anyone can read stored files");
+}
+
+/// Answers every request on loopback with 200 and a page that is not the stored file.
+fn website_answering_everything() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4).flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let body = "<html>Welcome</html>";
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{address}/")
+}
+
+#[tokio::test]
+async fn a_200_that_is_not_the_file_proves_nothing() {
+    // A website in front of the bucket answering every path: the URL does not serve the file.
+    let url_prefix = website_answering_everything();
+    let (outcomes, _) = run(
+        Replay::new().healthy_bucket("eu-west-1"),
+        SessionOptions::default(),
+        |t| t.url_prefix = Some(url_prefix),
+    )
+    .await;
+    assert_status(
+        &outcomes,
+        "public-url",
+        Status::Fail,
+        "not with the stored file",
+    );
 }
