@@ -81,6 +81,7 @@ pub(crate) struct BucketFacts {
     requester_pays: OnceCell<Fetched<bool>>,
     object_lock: OnceCell<Fetched<ObjectLock>>,
     owned_by_caller: OnceCell<Fetched<bool>>,
+    export_listing: OnceCell<Fetched<i32>>,
     /// Who owns the bucket (see `bucket_owner.rs`).
     pub(crate) owner: crate::bucket_owner::OwnerFacts,
     replication: OnceCell<Fetched<Vec<ReplicationRule>>>,

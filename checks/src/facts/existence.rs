@@ -1,11 +1,37 @@
 //! Whether and where the bucket exists, and whose it is: HeadBucket (following one wrong-region
-//! redirect), GetBucketLocation, and HeadBucket naming an expected owner.
+//! redirect), GetBucketLocation, and HeadBucket naming an expected owner; and the export's own
+//! listing of it.
 
 use super::{normalise_location, Existence, Fetched, Head};
 use crate::api_error::ApiFailure;
 use crate::context::Context;
 
 impl Context {
+    /// ListObjectsV2 for at most one key under the path's fixed prefix, as the export lists
+    /// the bucket: the number of keys it returned.
+    pub async fn export_listing(&self) -> &Fetched<i32> {
+        self.facts
+            .export_listing
+            .get_or_init(|| {
+                self.in_bucket_region(&self.facts.early.export_listing, |s3| {
+                    self.read_export_listing(s3)
+                })
+            })
+            .await
+    }
+
+    pub(super) async fn read_export_listing(&self, s3: aws_sdk_s3::Client) -> Fetched<i32> {
+        let out = s3
+            .list_objects_v2()
+            .bucket(self.bucket())
+            .prefix(self.target.key_prefix())
+            .max_keys(1)
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk(&e))?;
+        Ok(out.key_count().unwrap_or(0))
+    }
+
     /// HeadBucket, in `bucket_region` (or the session's region) first, then — if S3 answers
     /// that the bucket lives elsewhere — once more in the region it names.
     pub async fn head(&self) -> &Fetched<Head> {

@@ -28,6 +28,7 @@ pub(crate) struct EarlyReads {
     pub object_lock: OnceCell<Fetched<super::ObjectLock>>,
     pub replication: OnceCell<Fetched<Vec<super::ReplicationRule>>>,
     pub notifications: OnceCell<Fetched<Vec<super::Notification>>>,
+    pub export_listing: OnceCell<Fetched<i32>>,
 }
 
 impl Context {
@@ -175,6 +176,7 @@ impl Context {
             self.early(&early.requester_pays, |s3| self.read_requester_pays(s3)),
             self.early(&early.replication, |s3| self.read_replication(s3)),
             self.early(&early.notifications, |s3| self.read_notifications(s3)),
+            self.early(&early.export_listing, |s3| self.read_export_listing(s3)),
             anonymous,
         );
     }

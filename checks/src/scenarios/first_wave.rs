@@ -82,7 +82,8 @@ async fn the_first_wave_sends_every_independent_read_before_any_answer_arrives()
         let ctx = ctx.clone();
         async move { ctx.prefetch().await }
     });
-    // Identity, existence, every configuration read and the probe's listing: all of them must
+    // Identity, existence, every configuration read, the export's listing and the probe's
+    // listing of leftovers: all of them must
     // be on the wire while not one answer has been let through.
     let expected = [
         "GetCallerIdentity",
@@ -96,7 +97,8 @@ async fn the_first_wave_sends_every_independent_read_before_any_answer_arrives()
         "?object-lock",
         "?replication",
         "?notification",
-        "list-type=2",
+        "prefix=bucket-preflight-probe-",
+        "max-keys=1",
     ];
     let mut seen: Vec<String> = Vec::new();
     let all_arrived = tokio::time::timeout(Duration::from_secs(20), async {
