@@ -51,6 +51,8 @@ fn main() -> ExitCode {
             eprintln!("bucket-preflight: internal error: {info}. Please report this.");
         }
     }));
+    // Online commands' first request needs the root certificates: load them meanwhile.
+    preflight::session::preload_root_certificates();
     // The matches, not only the parsed values: `check --template` needs to know which flags
     // were typed (they override the step) rather than left at their defaults.
     let matches = match Cli::command().try_get_matches() {

@@ -341,6 +341,21 @@ impl Session {
 
 /// The SDK's default HTTPS client (hyper 1, rustls with aws-lc, proxy settings from the
 /// environment), built once so that every client of the session shares its pool.
+/// Starts loading the system's root certificates on a thread of its own, so that the first
+/// request does not wait for them: the SDK's TLS connector reads them once per process (some
+/// 300 files on Debian, milliseconds of blocking work), and the application calls this while
+/// it still parses its command line. A connector built and dropped here leaves them loaded.
+pub fn preload_root_certificates() {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    std::thread::spawn(|| {
+        drop(
+            aws_smithy_http_client::ConnectorBuilder::default()
+                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                .build(),
+        );
+    });
+}
+
 fn shared_https_client() -> SharedHttpClient {
     use aws_smithy_http_client::proxy::ProxyConfig;
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};

@@ -1,6 +1,5 @@
 //! `list-objects`: the export user may list the bucket.
 
-use crate::api_error::ApiFailure;
 use crate::check::{Category, Check, CheckInfo};
 use crate::denial::{grant_remediation, Denial};
 use crate::{Context, Outcome};
