@@ -5,11 +5,14 @@ Creates N healthy buckets, writes a config naming each one, runs the full audit 
 the dry run) once at N/10 targets and once at N (peak RSS at both sizes shows whether memory
 grows with the number of targets), counts the requests the emulator served, then replays those
 very requests (reads and writes: the proxy logs each one byte for byte as it sent it upstream)
-straight at the emulator, as fast as it answers them: that rate is the ceiling no client can
-beat. Prints a Markdown table.
+straight at the emulator, as fast as it answers them from 32, 64 and 128 clients: the best rate
+is the ceiling no client can beat. Prints a Markdown table.
+
+With two cores or more, the emulator runs on a core of its own and everything else on the
+others (`--no-pin`: not).
 
 Usage: audit.py --binary PATH --proxy PATH --moto PATH --python PATH [--buckets 1000]
-                [--rtt-ms 50] [--concurrency 32]
+                [--rtt-ms 50] [--concurrency 32] [--no-pin]
 """
 
 import argparse
@@ -32,17 +35,18 @@ REQUEST_LINE = re.compile(
 )
 # Client counts the replay tries; the ceiling is the best of them (moto's rate depends on how
 # many connections it juggles, and the ceiling must be the most it can do).
-REPLAY_CLIENTS = (16, 32, 64)
+REPLAY_CLIENTS = (32, 64, 128)
 
 
 class Moto:
     """The emulator, its port, and the status of every request it logs."""
 
-    def __init__(self, server):
+    def __init__(self, server, cpus=None):
         self.process = subprocess.Popen(
             [server, "-H", "127.0.0.1", "-p", "0"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
         self.statuses = []
         self.port = None
@@ -231,9 +235,19 @@ def main():
     parser.add_argument("--buckets", type=int, default=1000)
     parser.add_argument("--rtt-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--no-pin", action="store_true",
+                        help="let the emulator share every core with the rest")
     args = parser.parse_args()
 
-    moto = Moto(args.moto)
+    # On a machine of few cores the emulator (one Python process: about one core) and everything
+    # else (the audit, the proxy, this script's log drain and replay clients) slow each other
+    # down by turns, which made the same run vary by a third. The emulator gets a core of its
+    # own and the rest share the others, in the audit and in the replay alike.
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    pinned = len(cpus) >= 2 and not args.no_pin
+    moto = Moto(args.moto, {cpus[0]} if pinned else None)
+    if pinned:
+        os.sched_setaffinity(0, set(cpus[1:]))
     home = tempfile.mkdtemp()
     count_file, request_log = os.path.join(home, "connections"), os.path.join(home, "requests")
     proxy, proxy_port = start_proxy(args.proxy, moto.port, args.rtt_ms, count_file, request_log)
@@ -280,7 +294,9 @@ def main():
         moto.process.kill()
 
     print(f"\nAudit of N buckets, full checks and dry run, {args.rtt_ms:.0f} ms round trip, "
-          f"--concurrency {args.concurrency}:\n")
+          f"--concurrency {args.concurrency}, "
+          + (f"emulator on CPU {cpus[0]}, the rest on CPU {','.join(map(str, cpus[1:]))}"
+             if pinned else "no CPU pinning") + ":\n")
     print("| buckets | wall time | requests | connections | emulator ceiling | fastest possible "
           "| wall / fastest | audit rate | emulator CPU (audit / ceiling) | peak RSS | tool CPU "
           "| proxy CPU | load before | exit |")
