@@ -203,9 +203,9 @@ impl Proxy {
             read_body(&mut client, &mut request, false).await?;
             sleep(self.rtt / 2).await; // the request travels
             let (response, bodiless) = self.exchange(&request).await?;
-            sleep(self.rtt / 2).await; // the response travels
-                                       // A response without a body keeps its headers as they came (a HEAD response's
-                                       // Content-Length is the size of the body it would have had).
+            // The response travels. One without a body keeps its headers as they came (a HEAD
+            // response's Content-Length is the size of the body it would have had).
+            sleep(self.rtt / 2).await;
             let bytes = if bodiless {
                 let mut head = format!("{}\r\n", http11(&response.start));
                 for (name, value) in &response.headers {

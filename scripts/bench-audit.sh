@@ -4,9 +4,10 @@
 # ceiling measured in the same run. Prints wall time, requests made, peak RSS (at N/10 and at N
 # targets) and how close the audit comes to the ceiling, as a Markdown table.
 # Usage: scripts/bench-audit.sh [--binary PATH] [--proxy PATH] [--buckets 1000] [--rtt-ms 50]
-#                               [--concurrency 32]
+#                               [--concurrency 32] [--no-pin]
 # Without --binary, builds the release binary; without --proxy, the latency proxy
-# (examples/latency_proxy.rs). Loopback only; everything it starts stops with it.
+# (examples/latency_proxy.rs). The emulator gets a core of its own, the rest the others
+# (--no-pin: not). Loopback only; everything it starts stops with it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

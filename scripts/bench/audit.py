@@ -5,17 +5,21 @@ Creates N healthy buckets, writes a config naming each one, runs the full audit 
 the dry run) once at N/10 targets and once at N (peak RSS at both sizes shows whether memory
 grows with the number of targets), counts the requests the emulator served, then replays those
 very requests (reads and writes: the proxy logs each one byte for byte as it sent it upstream)
-straight at the emulator, as fast as it answers them: that rate is the ceiling no client can
-beat. Prints a Markdown table.
+straight at the emulator, as fast as it answers them from 32, 64 and 128 clients: the best rate
+is the ceiling no client can beat. Prints a Markdown table.
+
+With two cores or more, the emulator runs on a core of its own and everything else on the
+others (`--no-pin`: not).
 
 Usage: audit.py --binary PATH --proxy PATH --moto PATH --python PATH [--buckets 1000]
-                [--rtt-ms 50] [--concurrency 32]
+                [--rtt-ms 50] [--concurrency 32] [--no-pin]
 """
 
 import argparse
 import collections
 import os
 import re
+import resource
 import socket
 import subprocess
 import tempfile
@@ -31,17 +35,18 @@ REQUEST_LINE = re.compile(
 )
 # Client counts the replay tries; the ceiling is the best of them (moto's rate depends on how
 # many connections it juggles, and the ceiling must be the most it can do).
-REPLAY_CLIENTS = (4, 16, 64)
+REPLAY_CLIENTS = (32, 64, 128)
 
 
 class Moto:
     """The emulator, its port, and the status of every request it logs."""
 
-    def __init__(self, server):
+    def __init__(self, server, cpus=None):
         self.process = subprocess.Popen(
             [server, "-H", "127.0.0.1", "-p", "0"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
         self.statuses = []
         self.port = None
@@ -190,22 +195,35 @@ def replay(moto_port, groups, clients):
     return len(statuses) / (time.perf_counter() - started), statuses
 
 
+def own_cpu():
+    """CPU seconds this benchmark process (its log drain, its replay clients) has used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def ceiling(moto, groups, audit_statuses):
-    """The best replay rate over REPLAY_CLIENTS, moto's CPU per second of the best replay, and
-    the rate by client count. Warns when the replay was answered differently from the audit (it
-    would have measured other work)."""
-    best, rates = (0.0, 0.0), {}
+    """Replays at each of REPLAY_CLIENTS: a dict of the best rate, moto's and this process's CPU
+    share during that replay, and the rate by client count. Warns when a replay was answered
+    differently from the audit (it would have measured other work)."""
+    best, rates = None, {}
     for clients in REPLAY_CLIENTS:
-        cpu = cpu_seconds(moto.process.pid)
+        moto_cpu, bench_cpu = cpu_seconds(moto.process.pid), own_cpu()
         started = time.perf_counter()
         rate, statuses = replay(moto.port, groups, clients)
-        busy = (cpu_seconds(moto.process.pid) - cpu) / (time.perf_counter() - started)
+        took = time.perf_counter() - started
         if collections.Counter(statuses) != collections.Counter(audit_statuses):
             print(f"warning: the replay with {clients} clients was answered "
                   f"{dict(collections.Counter(statuses))}, the audit "
                   f"{dict(collections.Counter(audit_statuses))}")
-        best, rates[clients] = max(best, (rate, busy)), rate
-    return best[0], best[1], rates
+        rates[clients] = rate
+        if best is None or rate > best["rate"]:
+            best = {
+                "rate": rate,
+                "moto_busy": (cpu_seconds(moto.process.pid) - moto_cpu) / took,
+                "bench_busy": (own_cpu() - bench_cpu) / took,
+            }
+    best["rates"] = rates
+    return best
 
 
 def main():
@@ -217,9 +235,19 @@ def main():
     parser.add_argument("--buckets", type=int, default=1000)
     parser.add_argument("--rtt-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--no-pin", action="store_true",
+                        help="let the emulator share every core with the rest")
     args = parser.parse_args()
 
-    moto = Moto(args.moto)
+    # On a machine of few cores the emulator (one Python process: about one core) and everything
+    # else (the audit, the proxy, this script's log drain and replay clients) slow each other
+    # down by turns, which made the same run vary by a third. The emulator gets a core of its
+    # own and the rest share the others, in the audit and in the replay alike.
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    pinned = len(cpus) >= 2 and not args.no_pin
+    moto = Moto(args.moto, {cpus[0]} if pinned else None)
+    if pinned:
+        os.sched_setaffinity(0, set(cpus[1:]))
     home = tempfile.mkdtemp()
     count_file, request_log = os.path.join(home, "connections"), os.path.join(home, "requests")
     proxy, proxy_port = start_proxy(args.proxy, moto.port, args.rtt_ms, count_file, request_log)
@@ -244,40 +272,52 @@ def main():
             served_before, log_before = moto.served(), os.path.getsize(request_log)
             connections_before = read_count(count_file)
             moto_cpu, proxy_cpu = cpu_seconds(moto.process.pid), cpu_seconds(proxy.pid)
-            load = os.getloadavg()[0]
+            bench_cpu, load = own_cpu(), os.getloadavg()[0]
             wall, code, rss, cpu = run_audit(args.binary, config, endpoint, args.concurrency, env)
-            moto_busy = (cpu_seconds(moto.process.pid) - moto_cpu) / wall
-            proxy_cpu = cpu_seconds(proxy.pid) - proxy_cpu
-            served = moto.served() - served_before
+            row = {
+                "buckets": count, "wall": wall, "code": code, "rss": rss, "cpu": cpu, "load": load,
+                "moto_busy": (cpu_seconds(moto.process.pid) - moto_cpu) / wall,
+                "bench_busy": (own_cpu() - bench_cpu) / wall,
+                "proxy_cpu": cpu_seconds(proxy.pid) - proxy_cpu,
+                "requests": moto.served() - served_before,
+                "connections": read_count(count_file) - connections_before,
+            }
             requests = logged_requests(request_log, log_before, os.path.getsize(request_log))
-            if len(requests) != served:
-                raise SystemExit(f"the proxy sent {len(requests)} requests, moto logged {served}")
-            connections = read_count(count_file) - connections_before
-            audit_statuses = moto.statuses[served_before:served_before + served]
-            rate, replay_busy, rates = ceiling(moto, by_bucket(requests), audit_statuses)
-            floor = served / rate
-            rows.append((count, wall, code, served, connections, rss, cpu, proxy_cpu, rate, floor,
-                         moto_busy, replay_busy, load, rates))
+            if len(requests) != row["requests"]:
+                raise SystemExit(f"the proxy sent {len(requests)} requests, "
+                                 f"moto logged {row['requests']}")
+            audit_statuses = moto.statuses[served_before:served_before + row["requests"]]
+            row["ceiling"] = ceiling(moto, by_bucket(requests), audit_statuses)
+            rows.append(row)
     finally:
         proxy.kill()
         moto.process.kill()
 
     print(f"\nAudit of N buckets, full checks and dry run, {args.rtt_ms:.0f} ms round trip, "
-          f"--concurrency {args.concurrency}:\n")
+          f"--concurrency {args.concurrency}, "
+          + (f"emulator on CPU {cpus[0]}, the rest on CPU {','.join(map(str, cpus[1:]))}"
+             if pinned else "no CPU pinning") + ":\n")
     print("| buckets | wall time | requests | connections | emulator ceiling | fastest possible "
           "| wall / fastest | audit rate | emulator CPU (audit / ceiling) | peak RSS | tool CPU "
           "| proxy CPU | load before | exit |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for (count, wall, code, requests, connections, rss, cpu, proxy_cpu, rate, floor, moto_busy,
-         replay_busy, load, _) in rows:
-        print(f"| {count} | {wall:.1f} s | {requests} | {connections} | {rate:.0f} req/s | "
-              f"{floor:.1f} s | {wall / floor:.2f}× | {requests / wall:.0f} req/s | "
-              f"{moto_busy:.0%} / {replay_busy:.0%} | {rss:.0f} MiB | {cpu:.1f} s | "
-              f"{proxy_cpu:.1f} s | {load:.1f} | {code} |")
-    print("\nThe replay's rate by number of clients (the ceiling is the best):")
     for row in rows:
-        print(f"- {row[0]} buckets: " + ", ".join(
-            f"{clients} clients {rate:.0f} req/s" for clients, rate in row[-1].items()))
+        best = row["ceiling"]
+        fastest = row["requests"] / best["rate"]
+        print(f"| {row['buckets']} | {row['wall']:.1f} s | {row['requests']} | "
+              f"{row['connections']} | {best['rate']:.0f} req/s | {fastest:.1f} s | "
+              f"{row['wall'] / fastest:.2f}× | {row['requests'] / row['wall']:.0f} req/s | "
+              f"{row['moto_busy']:.0%} / {best['moto_busy']:.0%} | {row['rss']:.0f} MiB | "
+              f"{row['cpu']:.1f} s | {row['proxy_cpu']:.1f} s | {row['load']:.1f} | "
+              f"{row['code']} |")
+    print("\nThe replay's rate by number of clients (the ceiling is the best), and this script's "
+          "own CPU (log drain, replay clients) as a share of one core:")
+    for row in rows:
+        best = row["ceiling"]
+        rates = ", ".join(f"{clients} clients {rate:.0f} req/s"
+                          for clients, rate in best["rates"].items())
+        print(f"- {row['buckets']} buckets: {rates}; own CPU {row['bench_busy']:.0%} during the "
+              f"audit, {best['bench_busy']:.0%} during the best replay")
 
 
 if __name__ == "__main__":
