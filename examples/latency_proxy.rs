@@ -22,12 +22,28 @@ use std::fs::File;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::time::sleep;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Sleeps `duration`, to within a fraction of a millisecond. Tokio's timer fires on whole
+/// milliseconds, so a 25 ms sleep ended 1–2 ms late: over a run's chain of exchanges that added
+/// several milliseconds (a tenth of a round trip) which the benchmark counted as the client's.
+/// The timer sleeps all but the last two milliseconds; a blocking thread's `nanosleep`, which
+/// is precise, the rest. Sleeping threads take no CPU from the emulator.
+async fn sleep(duration: Duration) {
+    const PRECISE: Duration = Duration::from_millis(2);
+    let deadline = Instant::now() + duration;
+    if duration > PRECISE {
+        tokio::time::sleep(duration - PRECISE).await;
+    }
+    let rest = deadline.saturating_duration_since(Instant::now());
+    if !rest.is_zero() {
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
+    }
+}
 
 struct Proxy {
     upstream_port: u16,

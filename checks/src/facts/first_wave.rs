@@ -157,15 +157,16 @@ impl Context {
                 crate::public_read::warm_connection(&self.url_for("")).await;
             }
         };
-        // `join!` sends in this order, and a busy endpoint tends to answer in it: the reads
-        // the upload waits for (HeadBucket, the listing, object lock, the policy's demanded
-        // SSE) go first, the anonymous connection last.
+        // `join!` sends in this order, and a busy endpoint tends to answer in it: what the
+        // upload waits for goes first — the identity (the dry run follows the credentials
+        // check), HeadBucket, the listing, object lock and the policy's demanded SSE — and the
+        // anonymous connection last.
         futures::join!(
+            identity,
             head,
             listing,
             self.early(&early.object_lock, |s3| self.read_object_lock(s3)),
             self.early(&early.policy, |s3| self.read_policy(s3)),
-            identity,
             owner,
             location,
             self.early(&early.public_access_block, |s3| self
