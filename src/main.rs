@@ -51,8 +51,6 @@ fn main() -> ExitCode {
             eprintln!("bucket-preflight: internal error: {info}. Please report this.");
         }
     }));
-    // Online commands' first request needs the root certificates: load them meanwhile.
-    preflight::session::preload_root_certificates();
     // The matches, not only the parsed values: `check --template` needs to know which flags
     // were typed (they override the step) rather than left at their defaults.
     let matches = match Cli::command().try_get_matches() {
@@ -67,6 +65,18 @@ fn main() -> ExitCode {
         .subcommand_matches("check")
         .map(template_input::Given::from_matches)
         .unwrap_or_default();
+    // An online command's first request needs the root certificates: start loading them
+    // while the runtime and the session are set up.
+    let online = match &cli.command {
+        Command::Check(args) => !args.offline,
+        Command::Diagnose(args) => !args.offline,
+        Command::Policy(args) => !args.offline,
+        Command::Audit(_) => true,
+        _ => false,
+    };
+    if online {
+        preflight::session::preload_root_certificates();
+    }
     match cli.command {
         Command::Steps(args) => steps_cmd::run(&args),
         Command::List { format } => list(format),
@@ -74,50 +84,24 @@ fn main() -> ExitCode {
             Some(id) => explain(&id),
             None => list(ListFormat::Table),
         },
-        Command::Diagnose(args) => match tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime.block_on(diagnose::run(*args)),
-            Err(err) => {
-                eprintln!("error: cannot start the async runtime: {err}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Policy(args) => match tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime.block_on(policy_cmd::run(*args)),
-            Err(err) => {
-                eprintln!("error: cannot start the async runtime: {err}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Audit(args) => match tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime.block_on(audit::run(*args)),
-            Err(err) => {
-                eprintln!("error: cannot start the async runtime: {err}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Diagnose(args) => run_async(diagnose::run(*args)),
+        Command::Policy(args) => run_async(policy_cmd::run(*args)),
+        Command::Audit(args) => run_async(audit::run(*args)),
         Command::History(args) => audit::history_cmd::run(args),
-        Command::Check(args) => {
-            let args = *args;
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(err) => {
-                    eprintln!("error: cannot start the async runtime: {err}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            runtime.block_on(check(args, given))
+        Command::Check(args) => run_async(check(*args, given)),
+    }
+}
+
+/// Runs an async command on a multi-threaded runtime of its own.
+fn run_async(command: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(command),
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            ExitCode::FAILURE
         }
     }
 }

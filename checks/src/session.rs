@@ -339,37 +339,36 @@ impl Session {
     }
 }
 
-/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc, proxy settings from the
-/// environment), built once so that every client of the session shares its pool.
 /// Starts loading the system's root certificates on a thread of its own, so that the first
 /// request does not wait for them: the SDK's TLS connector reads them once per process (some
 /// 300 files on Debian, milliseconds of blocking work), and the application calls this while
 /// it still parses its command line. A connector built and dropped here leaves them loaded.
 pub fn preload_root_certificates() {
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    std::thread::spawn(|| {
-        drop(
-            aws_smithy_http_client::ConnectorBuilder::default()
-                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-                .build(),
-        );
-    });
+    std::thread::spawn(|| drop(rustls_connector(None, None)));
 }
 
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc, proxy settings from the
+/// environment), built once so that every client of the session shares its pool.
 fn shared_https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(rustls_connector)
+}
+
+/// The connector under every HTTP client of a session: rustls with aws-lc, proxy settings from
+/// the environment, and the SDK's connection settings and sleep when it gives them.
+fn rustls_connector(
+    settings: Option<&aws_smithy_runtime_api::client::http::HttpConnectorSettings>,
+    components: Option<&aws_smithy_runtime_api::client::runtime_components::RuntimeComponents>,
+) -> aws_smithy_http_client::Connector {
     use aws_smithy_http_client::proxy::ProxyConfig;
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    use aws_smithy_http_client::{Builder, ConnectorBuilder};
-    Builder::new().build_with_connector_fn(|settings, components| {
-        let mut connector =
-            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
-        connector.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            connector.set_sleep_impl(components.sleep_impl());
-        }
-        connector.set_proxy_config(Some(ProxyConfig::from_env()));
-        connector.build()
-    })
+    let mut connector = aws_smithy_http_client::ConnectorBuilder::default()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+    connector.set_connector_settings(settings.cloned());
+    if let Some(components) = components {
+        connector.set_sleep_impl(components.sleep_impl());
+    }
+    connector.set_proxy_config(Some(ProxyConfig::from_env()));
+    connector.build()
 }
 
 /// Resolves every S3 Control request to one URL, without the account-id host label.
