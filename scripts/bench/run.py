@@ -1,7 +1,7 @@
 """The benchmark: bucket-preflight's full check against what a user would otherwise run.
 
 Starts the emulator behind a latency proxy, creates a healthy bucket, and times (median of
---runs) the tool's full check, the same calls as an aws CLI script and as a sequential boto3
+--runs, after one untimed warm-up run each) the tool's full check, the same calls as an aws CLI script and as a sequential boto3
 script, and the no-credentials answer. Prints a Markdown table.
 
 Usage: run.py --binary PATH --proxy PATH --moto PATH --aws PATH --bench-python PATH [--rtt-ms 50]
@@ -50,8 +50,13 @@ def connections_so_far(count_file):
 
 
 def timed(command, env, runs, expect_codes=(0,), count_file=None):
-    """Median wall time of `runs` runs; fails loudly if a run ends unexpectedly. With
-    `count_file`, returns (median, connections the proxy accepted per run)."""
+    """(median, fastest, slowest) wall time of `runs` runs, after one untimed warm-up run;
+    fails loudly if a run ends unexpectedly. With `count_file`, also the connections the proxy
+    accepted per timed run."""
+    # The warm-up run pays the cold starts that are nobody's speed: the emulator imports each
+    # of its request handlers on first use (a fresh emulator's first check took ~370 ms
+    # against ~295 ms after), and the peers' Python modules come off the disk.
+    subprocess.run(command, env=env, capture_output=True)
     before = connections_so_far(count_file) if count_file else 0
     times = []
     for _ in range(runs):
@@ -62,9 +67,10 @@ def timed(command, env, runs, expect_codes=(0,), count_file=None):
             raise SystemExit(
                 f"{' '.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
             )
+    spread = (statistics.median(times), min(times), max(times))
     if count_file:
-        return statistics.median(times), (connections_so_far(count_file) - before) / runs
-    return statistics.median(times)
+        return spread, (connections_so_far(count_file) - before) / runs
+    return spread
 
 
 def main():
@@ -141,20 +147,20 @@ def main():
         proxy.kill()
         moto.kill()
 
-    tool_time = results["bucket-preflight check (all checks + dry run)"][0]
-    print(f"\nRound trip {args.rtt_ms:.0f} ms, median of {args.runs} runs each:\n")
-    print("| what | median | round trips | connections | vs bucket-preflight |")
-    print("|---|---|---|---|---|")
-    for name, (seconds, connections) in results.items():
+    tool_time = results["bucket-preflight check (all checks + dry run)"][0][0]
+    print(f"\nRound trip {args.rtt_ms:.0f} ms, median of {args.runs} runs each (after a warm-up run):\n")
+    print("| what | median | fastest–slowest | round trips | connections | vs bucket-preflight |")
+    print("|---|---|---|---|---|---|")
+    for name, ((seconds, fastest, slowest), connections) in results.items():
         print(
-            f"| {name} | {seconds:.2f} s | {seconds / rtt:.1f} | {connections:.0f} "
-            f"| {seconds / tool_time:.1f}× |"
+            f"| {name} | {seconds:.3f} s | {fastest:.3f}–{slowest:.3f} s | {seconds / rtt:.2f} "
+            f"| {connections:.0f} | {seconds / tool_time:.1f}× |"
         )
+    seconds, fastest, slowest = no_creds_time
     print(
-        f"| bucket-preflight, no credentials (silent metadata service) | {no_creds_time:.2f} s "
-        "| – | – | – |"
+        f"| bucket-preflight, no credentials (silent metadata service) | {seconds:.3f} s "
+        f"| {fastest:.3f}–{slowest:.3f} s | – | – | – |"
     )
-
 
 if __name__ == "__main__":
     main()
