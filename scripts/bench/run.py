@@ -1,8 +1,8 @@
 """The benchmark: bucket-preflight's full check against what a user would otherwise run.
 
 Starts the emulator behind a latency proxy, creates a healthy bucket, and times (median of
---runs, after one untimed warm-up run each) the tool's full check, the same calls as an aws CLI script and as a sequential boto3
-script, and the no-credentials answer. Prints a Markdown table.
+--runs, after one untimed warm-up run each) the tool's full check, the same calls as an aws CLI
+script and as a sequential boto3 script, and the no-credentials answer. Prints a Markdown table.
 
 Usage: run.py --binary PATH --proxy PATH --moto PATH --aws PATH --bench-python PATH [--rtt-ms 50]
               [--runs 7]
@@ -161,6 +161,7 @@ def main():
         f"| bucket-preflight, no credentials (silent metadata service) | {seconds:.3f} s "
         f"| {fastest:.3f}–{slowest:.3f} s | – | – | – |"
     )
+
 
 if __name__ == "__main__":
     main()
